@@ -1,0 +1,128 @@
+/**
+ * Host-key verification for the SSH connection to the cluster. There is no
+ * accept-any mode: a key is accepted only when it is listed for the host in a
+ * known_hosts file or matches a pinned `SHA256:` fingerprint.
+ */
+import { createHash, createHmac } from "node:crypto";
+
+/** One usable line of a known_hosts file. */
+export interface KnownHost {
+  patterns: string[];
+  keyType: string;
+  key: Buffer;
+  revoked: boolean;
+}
+
+/**
+ * The OpenSSH fingerprint of a raw public key blob: `SHA256:` and the
+ * unpadded base64 of its SHA-256, as `ssh-keygen -lf` prints it.
+ */
+export function fingerprint(key: Buffer): string {
+  const digest = createHash("sha256").update(key).digest("base64");
+  return `SHA256:${digest.replace(/=+$/, "")}`;
+}
+
+/**
+ * Parses known_hosts text. Comments, blank lines and `@cert-authority`
+ * lines (certificates are not supported) are skipped.
+ */
+export function parseKnownHosts(text: string): KnownHost[] {
+  const entries: KnownHost[] = [];
+
+  for (const raw of text.split("\n")) {
+    const fields = raw.trim().split(/\s+/);
+    if (fields[0] === undefined || fields[0] === "" || fields[0][0] === "#") {
+      continue;
+    }
+
+    const marker = fields[0].startsWith("@") ? fields.shift() : undefined;
+    const [hosts = "", keyType = "", key] = fields;
+    if (marker === "@cert-authority" || key === undefined) {
+      continue;
+    }
+    entries.push({
+      patterns: hosts.split(","),
+      keyType,
+      key: Buffer.from(key, "base64"),
+      revoked: marker === "@revoked",
+    });
+  }
+  return entries;
+}
+
+/** The name OpenSSH looks up: `host`, or `[host]:port` off port 22. */
+export function hostLookupName(host: string, port: number): string {
+  return port === 22 ? host : `[${host}]:${port}`;
+}
+
+/**
+ * Whether a known_hosts entry names this host. Supports plain names, `*` and
+ * `?` wildcards, `!` negation and hashed (`|1|salt|hash`) names.
+ */
+export function entryMatches(entry: KnownHost, lookupName: string): boolean {
+  let matched = false;
+
+  for (const pattern of entry.patterns) {
+    const negated = pattern.startsWith("!");
+    const body = negated ? pattern.slice(1) : pattern;
+    if (patternMatches(body, lookupName)) {
+      if (negated) {
+        return false;
+      }
+      matched = true;
+    }
+  }
+  return matched;
+}
+
+function patternMatches(pattern: string, name: string): boolean {
+  if (pattern.startsWith("|1|")) {
+    const [, , salt, hash] = pattern.split("|");
+    if (salt === undefined || hash === undefined) {
+      return false;
+    }
+    const mac = createHmac("sha1", Buffer.from(salt, "base64"))
+      .update(name)
+      .digest("base64");
+    return mac === hash;
+  }
+
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${regex}$`, "i").test(name);
+}
+
+/** What the relay accepts as the cluster's host key. */
+export type HostKeyPolicy =
+  | { kind: "known-hosts"; entries: KnownHost[]; source: string }
+  | { kind: "fingerprint"; fingerprint: string };
+
+/** Why a presented key was refused, or undefined when it is accepted. */
+export function hostKeyProblem(
+  policy: HostKeyPolicy,
+  host: string,
+  port: number,
+  key: Buffer,
+): string | undefined {
+  const presented = fingerprint(key);
+
+  if (policy.kind === "fingerprint") {
+    return presented === policy.fingerprint
+      ? undefined
+      : `host key ${presented} of ${host}:${port} does not match the pinned fingerprint ${policy.fingerprint}`;
+  }
+
+  const name = hostLookupName(host, port);
+  const entries = policy.entries.filter((e) => entryMatches(e, name));
+  if (entries.some((e) => e.revoked && e.key.equals(key))) {
+    return `host key ${presented} of ${host}:${port} is marked @revoked in ${policy.source}`;
+  }
+  if (entries.some((e) => !e.revoked && e.key.equals(key))) {
+    return undefined;
+  }
+  return entries.length === 0
+    ? `${policy.source} has no entry for ${name} (host key presented: ${presented}); add one, or pin the fingerprint`
+    : `host key ${presented} of ${host}:${port} does not match ${policy.source}: the key changed or the host is not the one expected`;
+}
