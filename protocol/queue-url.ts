@@ -1,0 +1,111 @@
+/** What a queue URL says about the queue. */
+export interface QueueAddress {
+  /** The URL as given, without trailing slashes. */
+  url: string;
+  /** The region named by an AWS URL; undefined for legacy or custom URLs. */
+  region: string | undefined;
+  /** The AWS account id, twelve digits. */
+  accountId: string;
+  /** The queue name. */
+  name: string;
+  /** Whether the name ends in `.fifo`. */
+  fifo: boolean;
+  /** Whether the URL points at AWS rather than another SQS-compatible server. */
+  aws: boolean;
+}
+
+/** A queue URL that is not one. */
+export class QueueUrlError extends Error {
+  constructor(url: string, why: string) {
+    super(
+      `queue URL '${url}' is not an SQS queue URL: ${why} (expected https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, https://queue.amazonaws.com/ACCOUNT/NAME, or a custom endpoint's http(s)://HOST/ACCOUNT/NAME)`,
+    );
+    this.name = "QueueUrlError";
+  }
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,80}$/;
+const FIFO_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
+const ACCOUNT = /^[0-9]{12}$/;
+const STANDARD_HOST =
+  /^sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
+const LEGACY_HOST = /^(?:([a-z]{2}(?:-[a-z]+)+-\d+)\.)?queue\.amazonaws\.com$/;
+const ANY_REGION_HOST = /^sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\./;
+
+/**
+ * Parses a queue URL in the standard, legacy or custom-endpoint form. The
+ * region comes from the URL where it names one (SDK v3 does not derive it).
+ * @throws QueueUrlError saying what is wrong
+ */
+export function parseQueueUrl(input: string): QueueAddress {
+  const url = input.trim().replace(/\/+$/, "");
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new QueueUrlError(input, "it is not a URL");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw new QueueUrlError(
+      input,
+      `the scheme '${parsed.protocol}' is not http or https`,
+    );
+  }
+
+  const segments = parsed.pathname.split("/").filter((s) => s !== "");
+  const [accountId, name] = segments;
+  if (segments.length !== 2 || accountId === undefined || name === undefined) {
+    throw new QueueUrlError(input, "the path is not /ACCOUNT/NAME");
+  }
+  if (!ACCOUNT.test(accountId)) {
+    throw new QueueUrlError(
+      input,
+      `the account '${accountId}' is not 12 digits`,
+    );
+  }
+  if (!NAME.test(name) && !FIFO_NAME.test(name)) {
+    throw new QueueUrlError(
+      input,
+      `the queue name '${name}' is not 1-80 letters, digits, hyphens or underscores (a FIFO name ends in .fifo)`,
+    );
+  }
+
+  return {
+    url,
+    accountId,
+    name,
+    fifo: name.endsWith(".fifo"),
+    ...host(parsed, input),
+  };
+}
+
+function host(
+  parsed: URL,
+  input: string,
+): { region: string | undefined; aws: boolean } {
+  const hostname = parsed.hostname.toLowerCase();
+  const aws =
+    hostname.endsWith(".amazonaws.com") ||
+    hostname.endsWith(".amazonaws.com.cn");
+
+  if (!aws) {
+    return { region: ANY_REGION_HOST.exec(hostname)?.[1], aws };
+  }
+  if (parsed.protocol !== "https:") {
+    throw new QueueUrlError(input, "AWS queue URLs use https");
+  }
+
+  const region = STANDARD_HOST.exec(hostname)?.[1];
+  if (region !== undefined) {
+    return { region, aws };
+  }
+  const legacy = LEGACY_HOST.exec(hostname);
+  if (legacy !== null) {
+    // The bare legacy host is us-east-1.
+    return { region: legacy[1] ?? "us-east-1", aws };
+  }
+  throw new QueueUrlError(
+    input,
+    `the host '${hostname}' is not an SQS endpoint`,
+  );
+}
