@@ -1,0 +1,209 @@
+#!/usr/bin/env node
+/**
+ * bii-relay's command line: `run` (the daemon), `once` (one receive cycle,
+ * for cron or a shell loop) and `check` (prove the configuration works).
+ * Exit codes: 0 done, 1 a check or cycle failed, 2 bad flags or settings.
+ */
+import { parseArgs } from "node:util";
+
+import { runChecks } from "./check.js";
+import { ConfigError } from "./config-error.js";
+import { loadConfig, type RelayConfig } from "./config.js";
+import { createLogger, type Logger } from "./logger.js";
+import { createRelay, type Relay } from "./relay.js";
+
+const USAGE = `usage: bii-relay <command>
+
+commands:
+  run     long-poll the queue and submit jobs until SIGTERM or SIGINT
+  once    receive once (up to RELAY_CONCURRENCY messages), process them, exit
+  check   validate the configuration, reach the queue and every SSH target,
+          and print each host key's fingerprint
+
+Settings come from the environment; see the README's configuration table.`;
+
+/** Exit code for bad flags or settings. */
+export const EXIT_USAGE = 2;
+
+/** Parses the command line and runs the command; returns the exit code. */
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const command = parseCommand(argv);
+  if (typeof command === "number") {
+    return command;
+  }
+
+  let config: RelayConfig;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(
+        `bii-relay: configuration error: ${error.message}\n`,
+      );
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+
+  const logger = createLogger(config.logLevel);
+  const relay = createRelay(config, logger);
+  try {
+    return await COMMANDS[command](config, relay, logger);
+  } finally {
+    await relay.close();
+  }
+}
+
+type Command = "run" | "once" | "check";
+
+const COMMANDS: Record<
+  Command,
+  (c: RelayConfig, r: Relay, l: Logger) => Promise<number>
+> = {
+  run: runDaemon,
+  once: runOnce,
+  check: runCheck,
+};
+
+function parseCommand(argv: string[]): Command | number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    process.stderr.write(`bii-relay: ${(error as Error).message}\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+
+  if (parsed.values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const [command, ...rest] = parsed.positionals;
+  if (command === undefined || !(command in COMMANDS) || rest.length > 0) {
+    const given =
+      command === undefined
+        ? "no command"
+        : `'${parsed.positionals.join(" ")}'`;
+    process.stderr.write(
+      `bii-relay: ${given} is not a command (expected run, once or check)\n${USAGE}\n`,
+    );
+    return EXIT_USAGE;
+  }
+  return command as Command;
+}
+
+async function runOnce(
+  config: RelayConfig,
+  relay: Relay,
+  logger: Logger,
+): Promise<number> {
+  await discoverDeadLetterQueue(relay, logger);
+  const count = await relay.consumer.runOnce();
+  logger.info(
+    { event: "cycle_done", messages: count },
+    `processed ${count} message(s)`,
+  );
+  return 0;
+}
+
+async function runCheck(config: RelayConfig, relay: Relay): Promise<number> {
+  const lines = await runChecks(config, relay);
+  for (const line of lines) {
+    process.stdout.write(
+      `${line.ok ? "ok  " : "FAIL"} ${line.what}: ${line.detail}\n`,
+    );
+  }
+  return lines.every((l) => l.ok) ? 0 : 1;
+}
+
+// How long in-flight work may take to finish after SIGTERM before exiting.
+const GRACE_MS = 30_000;
+
+async function runDaemon(
+  config: RelayConfig,
+  relay: Relay,
+  logger: Logger,
+): Promise<number> {
+  await discoverDeadLetterQueue(relay, logger);
+  logger.info(
+    {
+      event: "relay_started",
+      queue_url: config.queueUrl,
+      routes: config.routes.length,
+      concurrency: config.concurrency,
+    },
+    "relay started",
+  );
+
+  const stopped = relay.consumer.run();
+  const signalled = new Promise<string>((resolve) => {
+    const onSignal = (name: string): void => {
+      process.once(name, () => {
+        logger.warn(
+          { event: "relay_killed", signal: name },
+          "second signal: exiting now",
+        );
+        process.exit(1);
+      });
+      resolve(name);
+    };
+    process.once("SIGTERM", () => onSignal("SIGTERM"));
+    process.once("SIGINT", () => onSignal("SIGINT"));
+  });
+
+  const signal = await Promise.race([signalled, stopped.then(() => undefined)]);
+  logger.info(
+    {
+      event: "relay_stopping",
+      signal,
+      in_flight: relay.consumer.inFlightCount,
+    },
+    "relay stopping",
+  );
+  relay.consumer.stop();
+
+  const grace = new Promise<"timeout">((resolve) =>
+    setTimeout(() => resolve("timeout"), GRACE_MS).unref(),
+  );
+  const result = await Promise.race([
+    stopped.then(() => "drained" as const),
+    grace,
+  ]);
+  logger.info({ event: "relay_stopped", result }, "relay stopped");
+  return 0;
+}
+
+async function discoverDeadLetterQueue(
+  relay: Relay,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const url = await relay.queue.discoverDeadLetterQueue();
+    logger.debug(
+      { event: "dead_letter_queue", dead_letter_queue_url: url ?? null },
+      "dead-letter queue",
+    );
+  } catch (error) {
+    logger.warn(
+      { event: "redrive_policy_unreadable", err: error },
+      "could not read the queue's redrive policy; refused messages will be deleted after logging",
+    );
+  }
+}
+
+const code = await main(process.argv.slice(2), process.env).catch(
+  (error: unknown) => {
+    process.stderr.write(
+      `bii-relay: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    return 1;
+  },
+);
+process.exitCode = code;

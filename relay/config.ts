@@ -1,0 +1,338 @@
+/**
+ * The relay's configuration, read from the environment. The names of the
+ * original container stay (QURL, USERID, RIVANNA_SCRIPT, GIT_REPO,
+ * RIVANNA_HOST); the rest are new. Every value is checked before the relay
+ * starts, and a bad one stops it with the setting, the value and what was
+ * expected.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+import { parseQueueUrl, QueueUrlError } from "../protocol/queue-url.js";
+import { ConfigError, MissingSettingError } from "./config-error.js";
+import { parseKnownHosts, type HostKeyPolicy } from "./host-key.js";
+import {
+  parseRoutes,
+  remotePath,
+  repositoryGlobs,
+  type Route,
+} from "./routes.js";
+
+/** Everything the relay needs to run. */
+export interface RelayConfig {
+  queueUrl: string;
+  region: string;
+  /** Another SQS endpoint (AWS_ENDPOINT_URL_SQS), undefined for AWS. */
+  endpoint: string | undefined;
+  routes: Route[];
+  /** The repository legacy messages are for (GIT_REPO). */
+  legacyRepository: string | undefined;
+  privateKeyPath: string;
+  privateKey: Buffer;
+  hostKey: HostKeyPolicy;
+  /** With a secret, unsigned or badly signed messages are refused. */
+  signingSecret: string | undefined;
+  maxMessageAgeSeconds: number;
+  concurrency: number;
+  waitTimeSeconds: number;
+  visibilityTimeoutSeconds: number;
+  retryDelaySeconds: number;
+  jobTimeoutSeconds: number;
+  httpPort: number | undefined;
+  logLevel: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The original container's cluster login host. */
+export const DEFAULT_HOST = "rivanna.hpc.virginia.edu";
+
+// SQS keeps a message at most 14 days; a signed message must stay valid as
+// long as it can wait in the queue while the cluster is down.
+const FOURTEEN_DAYS = 14 * 24 * 3600;
+
+/**
+ * Reads and checks the configuration.
+ * @param env - the environment (process.env)
+ * @throws ConfigError for the first bad setting
+ */
+export function loadConfig(env: Env): RelayConfig {
+  const queue = queueSettings(env);
+  const privateKeyPath = keyPath(env);
+
+  return {
+    ...queue,
+    routes: routes(env),
+    legacyRepository: repository(env.GIT_REPO),
+    privateKeyPath,
+    privateKey: readSecretFile(privateKeyPath, "SSH_KEY_FILE"),
+    hostKey: hostKeyPolicy(env),
+    signingSecret: signingSecret(env),
+    maxMessageAgeSeconds: integer(
+      env,
+      "RELAY_MAX_MESSAGE_AGE_SECONDS",
+      FOURTEEN_DAYS + 3600,
+      60,
+      30 * 24 * 3600,
+    ),
+    concurrency: integer(env, "RELAY_CONCURRENCY", 4, 1, 64),
+    waitTimeSeconds: integer(env, "RELAY_WAIT_SECONDS", 20, 0, 20),
+    visibilityTimeoutSeconds: integer(
+      env,
+      "RELAY_VISIBILITY_TIMEOUT_SECONDS",
+      120,
+      10,
+      43_200,
+    ),
+    retryDelaySeconds: integer(env, "RELAY_RETRY_DELAY_SECONDS", 30, 0, 43_200),
+    jobTimeoutSeconds: integer(env, "RELAY_JOB_TIMEOUT_SECONDS", 60, 1, 3600),
+    httpPort: optionalInteger(env, "RELAY_HTTP_PORT", 0, 65535),
+    logLevel: logLevel(env.LOG_LEVEL),
+  };
+}
+
+function queueSettings(
+  env: Env,
+): Pick<RelayConfig, "queueUrl" | "region" | "endpoint"> {
+  const url = env.QURL;
+  if (url === undefined || url === "") {
+    throw new MissingSettingError(
+      "QURL",
+      "the SQS queue URL, https://sqs.REGION.amazonaws.com/ACCOUNT/NAME",
+    );
+  }
+
+  let address;
+  try {
+    address = parseQueueUrl(url);
+  } catch (error) {
+    if (error instanceof QueueUrlError) {
+      throw new ConfigError("QURL", url, error.message.replace(/^.*?: /, ""));
+    }
+    throw error;
+  }
+
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? address.region;
+  if (region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new ConfigError(
+      "AWS_REGION",
+      region,
+      "an AWS region such as us-east-1 (the queue URL names none)",
+    );
+  }
+  const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(endpoint)) {
+    throw new ConfigError(
+      "AWS_ENDPOINT_URL_SQS",
+      endpoint,
+      "an http(s)://HOST[:PORT] endpoint",
+    );
+  }
+  return { queueUrl: address.url, region, endpoint: endpoint || undefined };
+}
+
+function routes(env: Env): Route[] {
+  const port = optionalInteger(env, "RIVANNA_PORT", 1, 65535) ?? 22;
+  const defaults = {
+    host: env.RIVANNA_HOST || DEFAULT_HOST,
+    port,
+    ...(env.USERID ? { user: env.USERID } : {}),
+  };
+
+  const file = env.ROUTES_FILE;
+  if (file !== undefined && file !== "") {
+    if (env.RIVANNA_SCRIPT) {
+      throw new ConfigError(
+        "RIVANNA_SCRIPT",
+        env.RIVANNA_SCRIPT,
+        "to be unset when ROUTES_FILE is set (routes name their scripts)",
+      );
+    }
+    return parseRoutes(readText(file, "ROUTES_FILE"), file, defaults);
+  }
+
+  return [singleRoute(env, defaults)];
+}
+
+// Without a routes file the relay behaves as the original container did:
+// one repository (or ALLOWED_REPOS), one script, one account.
+function singleRoute(
+  env: Env,
+  defaults: { host: string; port: number; user?: string },
+): Route {
+  const script = env.RIVANNA_SCRIPT;
+  if (script === undefined || script === "") {
+    throw new MissingSettingError(
+      "RIVANNA_SCRIPT",
+      "the script on the cluster that calls sbatch (or set ROUTES_FILE)",
+    );
+  }
+  if (defaults.user === undefined) {
+    throw new MissingSettingError(
+      "USERID",
+      "the cluster user the relay logs in as",
+    );
+  }
+  const allowed = env.ALLOWED_REPOS || env.GIT_REPO;
+  if (allowed === undefined || allowed === "") {
+    throw new MissingSettingError(
+      "GIT_REPO",
+      "the repository allowed to start jobs, owner/name (or ALLOWED_REPOS, comma-separated globs)",
+    );
+  }
+
+  const setting = env.ALLOWED_REPOS ? "ALLOWED_REPOS" : "GIT_REPO";
+  return {
+    name: "default",
+    repositories: repositoryGlobs(allowed, setting),
+    events: undefined,
+    ref: undefined,
+    target: { host: defaults.host, port: defaults.port, user: defaults.user },
+    action: { kind: "script", script: remotePath(script, "RIVANNA_SCRIPT") },
+  };
+}
+
+function repository(value: string | undefined): string | undefined {
+  // GIT_REPO may be a glob for the default route; legacy messages need one
+  // plain repository to be attributed to.
+  return value !== undefined && /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(value)
+    ? value
+    : undefined;
+}
+
+function keyPath(env: Env): string {
+  const given = env.SSH_KEY_FILE;
+  if (given !== undefined && given !== "") {
+    return given;
+  }
+  const candidates = [
+    join(homedir(), ".ssh", "id_rsa"),
+    "/run/secrets/id_rsa",
+    join(homedir(), ".ssh", "id_ed25519"),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (found === undefined) {
+    throw new MissingSettingError(
+      "SSH_KEY_FILE",
+      `a private key file; none found at ${candidates.join(", ")}`,
+    );
+  }
+  return found;
+}
+
+function hostKeyPolicy(env: Env): HostKeyPolicy {
+  const pinned = env.SSH_HOST_KEY_FINGERPRINT;
+  if (pinned !== undefined && pinned !== "") {
+    if (!/^SHA256:[A-Za-z0-9+/]{43}$/.test(pinned)) {
+      throw new ConfigError(
+        "SSH_HOST_KEY_FINGERPRINT",
+        pinned,
+        "an OpenSSH fingerprint such as SHA256:... (43 base64 characters; 'bii-relay check' prints it)",
+      );
+    }
+    return { kind: "fingerprint", fingerprint: pinned };
+  }
+
+  const candidates = env.SSH_KNOWN_HOSTS
+    ? [env.SSH_KNOWN_HOSTS]
+    : [join(homedir(), ".ssh", "known_hosts"), "/run/secrets/known_hosts"];
+  const file = candidates.find((p) => existsSync(p));
+  if (file === undefined) {
+    throw new MissingSettingError(
+      "SSH_KNOWN_HOSTS",
+      `a known_hosts file (none at ${candidates.join(", ")}) or SSH_HOST_KEY_FINGERPRINT; host keys are always verified`,
+    );
+  }
+  const entries = parseKnownHosts(readText(file, "SSH_KNOWN_HOSTS"));
+  if (entries.length === 0) {
+    throw new ConfigError(
+      "SSH_KNOWN_HOSTS",
+      file,
+      "a known_hosts file with at least one host key line",
+    );
+  }
+  return { kind: "known-hosts", entries, source: file };
+}
+
+function signingSecret(env: Env): string | undefined {
+  const file = env.SIGNING_SECRET_FILE;
+  const secret = file
+    ? readSecretFile(file, "SIGNING_SECRET_FILE").toString("utf8").trim()
+    : env.SIGNING_SECRET;
+  if (secret === undefined || secret === "") {
+    return undefined;
+  }
+  if (secret.length < 16) {
+    // The value itself is never quoted: it is a secret.
+    throw new ConfigError(
+      file ? "SIGNING_SECRET_FILE" : "SIGNING_SECRET",
+      "(hidden)",
+      "a secret of at least 16 characters",
+    );
+  }
+  return secret;
+}
+
+function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  return optionalInteger(env, name, min, max) ?? fallback;
+}
+
+function optionalInteger(
+  env: Env,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") {
+    return undefined;
+  }
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(name, raw, `a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace"];
+
+function logLevel(value: string | undefined): string {
+  if (value === undefined || value === "") {
+    return "info";
+  }
+  if (!LEVELS.includes(value)) {
+    throw new ConfigError("LOG_LEVEL", value, `one of ${LEVELS.join(", ")}`);
+  }
+  return value;
+}
+
+function readText(path: string, setting: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(
+      setting,
+      path,
+      `a readable file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`,
+    );
+  }
+}
+
+function readSecretFile(path: string, setting: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(
+      setting,
+      path,
+      `a readable file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`,
+    );
+  }
+}

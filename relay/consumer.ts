@@ -1,0 +1,145 @@
+/**
+ * The poll loop: long-poll while there is room for more work, hand each
+ * message to the processor, and back off with jitter when SQS fails,
+ * without ever spinning or exiting on a transient error.
+ */
+import type { Message } from "@aws-sdk/client-sqs";
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { backoffMs } from "./backoff.js";
+import type { Logger } from "./logger.js";
+import type { Outcome } from "./processor.js";
+import type { RelayQueue } from "./queue.js";
+
+/** What the loop needs. */
+export interface ConsumerDeps {
+  queue: RelayQueue;
+  process: (message: Message) => Promise<Outcome>;
+  logger: Logger;
+  concurrency: number;
+  waitTimeSeconds: number;
+  visibilityTimeoutSeconds: number;
+  /** Waits between failed polls; injectable so tests do not sleep. */
+  delay?: (ms: number, signal: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+const POLL_BACKOFF_BASE_MS = 1000;
+const POLL_BACKOFF_CAP_MS = 60_000;
+
+/** Long-polls a queue and processes what arrives. */
+export class Consumer {
+  private readonly deps: ConsumerDeps;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly stopping = new AbortController();
+  private failures = 0;
+  /** When the last receive call succeeded (ms since the epoch), or 0. */
+  lastPollAt = 0;
+  /** Whether the last receive call failed. */
+  pollFailing = false;
+
+  constructor(deps: ConsumerDeps) {
+    this.deps = deps;
+  }
+
+  /** Messages being worked on now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * One receive, then waits for every received message to be processed.
+   * @returns how many messages were received
+   */
+  async runOnce(): Promise<number> {
+    const messages = await this.receive(this.deps.concurrency);
+    await Promise.all(messages.map((m) => this.deps.process(m)));
+    return messages.length;
+  }
+
+  /** Polls until stop() is called; resolves once in-flight work is done. */
+  async run(): Promise<void> {
+    const signal = this.stopping.signal;
+
+    while (!signal.aborted) {
+      if (this.inFlight.size >= this.deps.concurrency) {
+        await Promise.race(this.inFlight);
+        continue;
+      }
+
+      try {
+        const messages = await this.receive(
+          this.deps.concurrency - this.inFlight.size,
+          signal,
+        );
+        this.failures = 0;
+        messages.forEach((m) => {
+          this.start(m);
+        });
+      } catch (error) {
+        if (signal.aborted) {
+          break;
+        }
+        await this.backOff(error, signal);
+      }
+    }
+    await Promise.allSettled(this.inFlight);
+  }
+
+  /** Stops receiving; run() resolves when in-flight work finishes. */
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  private async receive(max: number, signal?: AbortSignal): Promise<Message[]> {
+    try {
+      const messages = await this.deps.queue.receive(
+        max,
+        this.deps.waitTimeSeconds,
+        this.deps.visibilityTimeoutSeconds,
+        signal,
+      );
+      this.lastPollAt = Date.now();
+      this.pollFailing = false;
+      return messages;
+    } catch (error) {
+      this.pollFailing = true;
+      throw error;
+    }
+  }
+
+  private start(message: Message): void {
+    const work: Promise<unknown> = this.deps.process(message).finally(() => {
+      this.inFlight.delete(work);
+    });
+    this.inFlight.add(work);
+  }
+
+  private async backOff(error: unknown, signal: AbortSignal): Promise<void> {
+    this.failures += 1;
+    const ms = backoffMs(
+      this.failures,
+      POLL_BACKOFF_BASE_MS,
+      POLL_BACKOFF_CAP_MS,
+      this.deps.random,
+    );
+    this.deps.logger.warn(
+      {
+        event: "receive_failed",
+        err: error,
+        attempt: this.failures,
+        retry_in_ms: ms,
+      },
+      "receiving from SQS failed; retrying",
+    );
+
+    const delay = this.deps.delay ?? defaultDelay;
+    await delay(ms, signal).catch(() => {
+      // Aborted by stop(): the loop condition ends the run.
+    });
+  }
+}
+
+function defaultDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return sleep(ms, undefined, { signal });
+}

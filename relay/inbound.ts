@@ -1,0 +1,159 @@
+/**
+ * The checks every received message passes before anything reaches the
+ * cluster: it must parse, carry a valid signature when a secret is
+ * configured, be fresh enough, and be routed by configuration. A message
+ * that fails is refused, with a reason from a small fixed set (so that it
+ * can be a metric label) and a detail for the log.
+ */
+import { eventKey } from "../protocol/event-key.js";
+import { ATTRIBUTE, type JobMessage } from "../protocol/message.js";
+import {
+  ContractError,
+  looksLikeContract,
+  parseMessage,
+} from "../protocol/parse.js";
+import { signatureMatches } from "../protocol/signature.js";
+import {
+  readLegacyMessage,
+  type ReceivedAttributes,
+} from "./legacy-message.js";
+import { findRoute, type Route } from "./routes.js";
+
+/** Why a message was refused. */
+export type RefusalReason =
+  "malformed" | "unsigned" | "bad_signature" | "expired" | "not_allowed";
+
+/** A message the relay will not run, and why. */
+export interface Refusal {
+  kind: "refused";
+  reason: RefusalReason;
+  detail: string;
+  /** The repository, when the message named one. */
+  repository: string | undefined;
+}
+
+/** A message ready to run. */
+export interface JobRequest {
+  kind: "accepted";
+  message: JobMessage;
+  route: Route;
+  /** Equal for every delivery of the same event. */
+  eventKey: string;
+  legacy: boolean;
+}
+
+/** What the checks need to know. */
+export interface InboundPolicy {
+  routes: readonly Route[];
+  legacyRepository: string | undefined;
+  signingSecret: string | undefined;
+  maxMessageAgeSeconds: number;
+}
+
+/** A received SQS message, as far as the checks need it. */
+export interface Received {
+  body: string;
+  attributes: ReceivedAttributes;
+  sentAt: Date;
+}
+
+// Clocks differ; a message stamped a little in the future is still fine.
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * Checks one message.
+ * @param received - the message's body, attributes and SQS sent time
+ * @param policy - the relay's configuration
+ * @param now - the current time
+ */
+export function checkMessage(
+  received: Received,
+  policy: InboundPolicy,
+  now: Date,
+): JobRequest | Refusal {
+  const legacy = !looksLikeContract(received.body);
+  const signature = received.attributes[ATTRIBUTE.signature]?.StringValue;
+
+  if (policy.signingSecret !== undefined) {
+    if (signature === undefined) {
+      return refuse(
+        "unsigned",
+        "the message has no SIGNATURE attribute and a signing secret is configured",
+      );
+    }
+    if (!signatureMatches(received.body, signature, policy.signingSecret)) {
+      return refuse(
+        "bad_signature",
+        "the SIGNATURE attribute does not match the body (a different secret, or the body was changed)",
+      );
+    }
+  }
+
+  let message: JobMessage;
+  try {
+    message = legacy
+      ? readLegacyMessage(
+          received.body,
+          received.attributes,
+          policy.legacyRepository,
+          received.sentAt,
+        )
+      : parseMessage(received.body);
+  } catch (error) {
+    if (error instanceof ContractError) {
+      return refuse("malformed", error.message);
+    }
+    throw error;
+  }
+
+  const age = ageProblem(message.timestamp, policy, now);
+  if (age !== undefined) {
+    return refuse("expired", age, message.repository);
+  }
+
+  const route = findRoute(policy.routes, message);
+  if (route === undefined) {
+    return refuse(
+      "not_allowed",
+      `no route allows repository '${message.repository}', event '${message.event}', ref '${message.ref}'`,
+      message.repository,
+    );
+  }
+  return {
+    kind: "accepted",
+    message,
+    route,
+    eventKey: eventKey(message),
+    legacy,
+  };
+}
+
+function ageProblem(
+  timestamp: string,
+  policy: InboundPolicy,
+  now: Date,
+): string | undefined {
+  // Only a signature makes the timestamp trustworthy; without one, age
+  // proves nothing and an old message in the queue is still wanted.
+  if (policy.signingSecret === undefined) {
+    return undefined;
+  }
+
+  const made = Date.parse(timestamp);
+  const ageMs = now.getTime() - made;
+  if (ageMs < -CLOCK_SKEW_MS) {
+    return `the message's timestamp ${timestamp} is in the future (clock skew over 5 minutes)`;
+  }
+  if (ageMs > policy.maxMessageAgeSeconds * 1000) {
+    return `the message was signed at ${timestamp}, more than RELAY_MAX_MESSAGE_AGE_SECONDS=${policy.maxMessageAgeSeconds} ago`;
+  }
+  return undefined;
+}
+
+function refuse(
+  reason: RefusalReason,
+  detail: string,
+  repository?: string,
+): Refusal {
+  return { kind: "refused", reason, detail, repository };
+}

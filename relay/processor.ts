@@ -1,0 +1,217 @@
+/**
+ * What the relay does with one received message: check it, run its job on
+ * the cluster, and settle it with SQS. A message is deleted only after the
+ * job id is known; a failure pushes its next delivery back; a refused
+ * message is set aside, never retried.
+ */
+import type { Message } from "@aws-sdk/client-sqs";
+
+import { backoffMs } from "./backoff.js";
+import {
+  checkMessage,
+  type InboundPolicy,
+  type JobRequest,
+  type Refusal,
+} from "./inbound.js";
+import { findJobId, jobCommand } from "./job-command.js";
+import type { ReceivedAttributes } from "./legacy-message.js";
+import type { Logger } from "./logger.js";
+import type { RelayQueue } from "./queue.js";
+import { buildRemoteCommand, encodeEnvironment } from "./remote-command.js";
+import type { SshPool } from "./ssh-pool.js";
+
+/** What the processor needs. */
+export interface ProcessorDeps {
+  queue: RelayQueue;
+  pool: SshPool;
+  policy: InboundPolicy;
+  logger: Logger;
+  jobTimeoutSeconds: number;
+  retryDelaySeconds: number;
+  now?: () => Date;
+  random?: () => number;
+}
+
+/** How one message ended. */
+export type Outcome =
+  | { kind: "submitted"; jobId: string }
+  | { kind: "failed"; error: string }
+  | { kind: "refused"; reason: string };
+
+/** Handles received messages one at a time; run many in parallel. */
+export class Processor {
+  private readonly deps: ProcessorDeps;
+  private readonly now: () => Date;
+
+  constructor(deps: ProcessorDeps) {
+    this.deps = deps;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Checks, runs and settles one message. Never throws. */
+  async process(message: Message): Promise<Outcome> {
+    const messageId = message.MessageId ?? "";
+    const log = this.deps.logger.child({ message_id: messageId });
+    log.info(
+      { event: "message_received", receive_count: receiveCount(message) },
+      "message received",
+    );
+
+    const verdict = checkMessage(
+      {
+        body: message.Body ?? "",
+        attributes: (message.MessageAttributes ?? {}) as ReceivedAttributes,
+        sentAt: sentAt(message, this.now()),
+      },
+      this.deps.policy,
+      this.now(),
+    );
+
+    return verdict.kind === "refused"
+      ? this.refuse(message, verdict, log)
+      : this.run(message, verdict, log);
+  }
+
+  private async refuse(
+    message: Message,
+    refusal: Refusal,
+    log: Logger,
+  ): Promise<Outcome> {
+    const fields = {
+      event: "message_refused",
+      reason: refusal.reason,
+      repository: refusal.repository,
+    };
+    try {
+      const kept = await this.deps.queue.setAside(message, refusal.reason);
+      log.error(
+        { ...fields, dead_lettered: kept, detail: refusal.detail },
+        `message refused: ${refusal.detail}`,
+      );
+    } catch (error) {
+      // It comes back after its visibility timeout and is refused again.
+      log.error(
+        { ...fields, err: error, detail: refusal.detail },
+        "message refused; setting it aside failed",
+      );
+    }
+    return { kind: "refused", reason: refusal.reason };
+  }
+
+  private async run(
+    message: Message,
+    request: JobRequest,
+    parent: Logger,
+  ): Promise<Outcome> {
+    const { message: job, route } = request;
+    const log = parent.child({
+      repository: job.repository,
+      sha: job.sha,
+      route: route.name,
+    });
+    const started = performance.now();
+
+    const command = jobCommand(request, message.MessageId ?? "");
+    const remote = buildRemoteCommand({
+      argv: command.argv,
+      appendVersion: command.appendVersion,
+      timeoutSeconds: this.deps.jobTimeoutSeconds,
+    });
+
+    let outcome: Outcome;
+    try {
+      const result = await this.deps.pool
+        .session(route.target)
+        .run(remote, encodeEnvironment(command.env), {
+          deadlineMs: (this.deps.jobTimeoutSeconds + 15) * 1000,
+        });
+      const jobId =
+        result.exitCode === 0 ? findJobId(result.stdout) : undefined;
+      outcome =
+        jobId !== undefined
+          ? { kind: "submitted", jobId }
+          : { kind: "failed", error: failureText(result) };
+    } catch (error) {
+      outcome = {
+        kind: "failed",
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+
+    const seconds = (performance.now() - started) / 1000;
+    if (outcome.kind === "submitted") {
+      log.info(
+        { event: "job_submitted", job_id: outcome.jobId, duration_s: seconds },
+        `job ${outcome.jobId} submitted`,
+      );
+      await this.settle(message, log, outcome.jobId);
+    } else if (outcome.kind === "failed") {
+      log.error(
+        { event: "job_failed", error: outcome.error, duration_s: seconds },
+        `job submission failed: ${outcome.error}`,
+      );
+      await this.retryLater(message, log);
+    }
+    return outcome;
+  }
+
+  private async settle(
+    message: Message,
+    log: Logger,
+    jobId: string,
+  ): Promise<void> {
+    try {
+      await this.deps.queue.delete(message.ReceiptHandle ?? "");
+      log.info({ event: "message_deleted", job_id: jobId }, "message deleted");
+    } catch (error) {
+      log.warn(
+        { event: "delete_failed", job_id: jobId, err: error },
+        "the job is submitted but deleting its message failed; it will be delivered again",
+      );
+    }
+  }
+
+  private async retryLater(message: Message, log: Logger): Promise<void> {
+    const attempt = receiveCount(message);
+    const base = this.deps.retryDelaySeconds * 1000;
+    const delay =
+      backoffMs(attempt, base, 12 * 3600 * 1000, this.deps.random) / 1000;
+
+    try {
+      await this.deps.queue.setVisibility(message.ReceiptHandle ?? "", delay);
+      log.info(
+        { event: "retry_scheduled", attempt, delay_s: Math.round(delay) },
+        `retry in ${Math.round(delay)} s`,
+      );
+    } catch (error) {
+      log.warn(
+        { event: "retry_schedule_failed", err: error },
+        "could not set the retry delay; the message returns after its visibility timeout",
+      );
+    }
+  }
+}
+
+function failureText(result: {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}): string {
+  if (result.timedOut) {
+    return "the command did not finish before RELAY_JOB_TIMEOUT_SECONDS and was stopped";
+  }
+  const output = (result.stderr.trim() || result.stdout.trim()).slice(-2000);
+  return result.exitCode === 0
+    ? `the command exited 0 but printed no job id (expected 'Submitted batch job N' or sbatch --parsable output): ${output}`
+    : `exit code ${String(result.exitCode)}: ${output}`;
+}
+
+function receiveCount(message: Message): number {
+  return Number(message.Attributes?.ApproximateReceiveCount ?? "1");
+}
+
+function sentAt(message: Message, fallback: Date): Date {
+  const sent = Number(message.Attributes?.SentTimestamp);
+  return Number.isFinite(sent) ? new Date(sent) : fallback;
+}
