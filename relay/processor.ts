@@ -14,8 +14,10 @@ import {
   type Refusal,
 } from "./inbound.js";
 import { findJobId, jobCommand } from "./job-command.js";
+import { ledgerAnswer, withLedger } from "./ledger.js";
 import type { ReceivedAttributes } from "./legacy-message.js";
 import type { Logger } from "./logger.js";
+import type { RelayMetrics } from "./metrics.js";
 import type { RelayQueue } from "./queue.js";
 import { buildRemoteCommand, encodeEnvironment } from "./remote-command.js";
 import type { SshPool } from "./ssh-pool.js";
@@ -28,13 +30,18 @@ export interface ProcessorDeps {
   logger: Logger;
   jobTimeoutSeconds: number;
   retryDelaySeconds: number;
+  visibilityTimeoutSeconds: number;
+  ledgerDir: string;
+  /** Counts outcomes and durations for /metrics, when served. */
+  metrics?: RelayMetrics;
   now?: () => Date;
   random?: () => number;
 }
 
 /** How one message ended. */
 export type Outcome =
-  | { kind: "submitted"; jobId: string }
+  | { kind: "submitted"; jobId: string; duplicate: boolean }
+  | { kind: "in-progress" }
   | { kind: "failed"; error: string }
   | { kind: "refused"; reason: string };
 
@@ -52,6 +59,8 @@ export class Processor {
   async process(message: Message): Promise<Outcome> {
     const messageId = message.MessageId ?? "";
     const log = this.deps.logger.child({ message_id: messageId });
+    const started = performance.now();
+    this.deps.metrics?.messageStarted();
     log.info(
       { event: "message_received", receive_count: receiveCount(message) },
       "message received",
@@ -67,9 +76,13 @@ export class Processor {
       this.now(),
     );
 
-    return verdict.kind === "refused"
-      ? this.refuse(message, verdict, log)
-      : this.run(message, verdict, log);
+    const outcome =
+      verdict.kind === "refused"
+        ? await this.refuse(message, verdict, log)
+        : await this.run(message, verdict, log);
+    const seconds = (performance.now() - started) / 1000;
+    this.deps.metrics?.messageFinished(outcome, seconds);
+    return outcome;
   }
 
   private async refuse(
@@ -111,40 +124,28 @@ export class Processor {
     });
     const started = performance.now();
 
-    const command = jobCommand(request, message.MessageId ?? "");
-    const remote = buildRemoteCommand({
-      argv: command.argv,
-      appendVersion: command.appendVersion,
-      timeoutSeconds: this.deps.jobTimeoutSeconds,
-    });
-
+    const heartbeat = this.startHeartbeat(message, log);
     let outcome: Outcome;
     try {
-      const result = await this.deps.pool
-        .session(route.target)
-        .run(remote, encodeEnvironment(command.env), {
-          deadlineMs: (this.deps.jobTimeoutSeconds + 15) * 1000,
-        });
-      const jobId =
-        result.exitCode === 0 ? findJobId(result.stdout) : undefined;
-      outcome =
-        jobId !== undefined
-          ? { kind: "submitted", jobId }
-          : { kind: "failed", error: failureText(result) };
-    } catch (error) {
-      outcome = {
-        kind: "failed",
-        error: error instanceof Error ? error.message : String(error),
-      };
+      outcome = await this.submit(message, request);
+    } finally {
+      await heartbeat.stop();
     }
 
     const seconds = (performance.now() - started) / 1000;
     if (outcome.kind === "submitted") {
-      log.info(
-        { event: "job_submitted", job_id: outcome.jobId, duration_s: seconds },
-        `job ${outcome.jobId} submitted`,
-      );
+      const event = outcome.duplicate ? "duplicate_event" : "job_submitted";
+      const text = outcome.duplicate
+        ? `event already submitted as job ${outcome.jobId}`
+        : `job ${outcome.jobId} submitted`;
+      log.info({ event, job_id: outcome.jobId, duration_s: seconds }, text);
       await this.settle(message, log, outcome.jobId);
+    } else if (outcome.kind === "in-progress") {
+      log.info(
+        { event: "event_in_progress", duration_s: seconds },
+        "another attempt holds this event; checking again later",
+      );
+      await this.retryLater(message, log);
     } else if (outcome.kind === "failed") {
       log.error(
         { event: "job_failed", error: outcome.error, duration_s: seconds },
@@ -153,6 +154,92 @@ export class Processor {
       await this.retryLater(message, log);
     }
     return outcome;
+  }
+
+  private async submit(
+    message: Message,
+    request: JobRequest,
+  ): Promise<Outcome> {
+    const timeout = this.deps.jobTimeoutSeconds;
+    const command = jobCommand(request, message.MessageId ?? "");
+    const remote = withLedger(
+      this.deps.ledgerDir,
+      request.eventKey,
+      timeout + 60,
+      buildRemoteCommand({
+        argv: command.argv,
+        appendVersion: command.appendVersion,
+        timeoutSeconds: timeout,
+      }),
+    );
+
+    try {
+      const result = await this.deps.pool
+        .session(request.route.target)
+        .run(remote, encodeEnvironment(command.env), {
+          // Past the remote timeout and its KILL grace: the channel is
+          // closed only if the cluster side did not stop the command itself.
+          deadlineMs: (timeout + 15) * 1000,
+        });
+
+      const answer = ledgerAnswer(result.exitCode, result.stdout);
+      if (answer.kind === "duplicate") {
+        return { kind: "submitted", jobId: answer.jobId, duplicate: true };
+      }
+      if (answer.kind === "claimed-elsewhere") {
+        return { kind: "in-progress" };
+      }
+      const jobId =
+        result.exitCode === 0 ? findJobId(result.stdout) : undefined;
+      return jobId !== undefined
+        ? { kind: "submitted", jobId, duplicate: false }
+        : { kind: "failed", error: failureText(result) };
+    } catch (error) {
+      return {
+        kind: "failed",
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+  }
+
+  /**
+   * Keeps a message hidden while its job is being submitted, so that a slow
+   * submission is not handed to another relay. stop() waits for a pending
+   * extension, so none can land after the delete.
+   */
+  private startHeartbeat(
+    message: Message,
+    log: Logger,
+  ): { stop: () => Promise<void> } {
+    const seconds = this.deps.visibilityTimeoutSeconds;
+    let pending: Promise<void> = Promise.resolve();
+
+    const timer = setInterval(
+      () => {
+        pending = this.deps.queue
+          .setVisibility(message.ReceiptHandle ?? "", seconds)
+          .then(() => {
+            log.debug(
+              { event: "visibility_extended", visibility_s: seconds },
+              "visibility extended",
+            );
+          })
+          .catch((error: unknown) => {
+            log.warn(
+              { event: "visibility_extend_failed", err: error },
+              "could not extend the message's visibility",
+            );
+          });
+      },
+      (seconds * 1000) / 3,
+    );
+
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await pending;
+      },
+    };
   }
 
   private async settle(
