@@ -39,6 +39,8 @@ export interface RelayConfig {
   visibilityTimeoutSeconds: number;
   retryDelaySeconds: number;
   jobTimeoutSeconds: number;
+  /** The submission ledger's directory on the cluster, relative to home. */
+  ledgerDir: string;
   httpPort: number | undefined;
   logLevel: string;
 }
@@ -87,6 +89,10 @@ export function loadConfig(env: Env): RelayConfig {
     ),
     retryDelaySeconds: integer(env, "RELAY_RETRY_DELAY_SECONDS", 30, 0, 43_200),
     jobTimeoutSeconds: integer(env, "RELAY_JOB_TIMEOUT_SECONDS", 60, 1, 3600),
+    ledgerDir: remotePath(
+      env.RELAY_LEDGER_DIR || ".bii-relay/submitted",
+      "RELAY_LEDGER_DIR",
+    ),
     httpPort: optionalInteger(env, "RELAY_HTTP_PORT", 0, 65535),
     logLevel: logLevel(env.LOG_LEVEL),
   };

@@ -35,6 +35,8 @@ export function createRelay(config: RelayConfig, logger: Logger): Relay {
     logger,
     jobTimeoutSeconds: config.jobTimeoutSeconds,
     retryDelaySeconds: config.retryDelaySeconds,
+    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    ledgerDir: config.ledgerDir,
   });
   const consumer = new Consumer({
     queue,

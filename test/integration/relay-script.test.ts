@@ -1,0 +1,96 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import type { SQSClient } from "@aws-sdk/client-sqs";
+
+import {
+  installSubmitScript,
+  relayEnv,
+  runRelay,
+} from "../support/relay-env.js";
+import { queueDepth, readJobEnv, sendJob } from "../support/publish.js";
+import { waitForJob } from "../support/slurm.js";
+import { createQueue, deleteQueue, sqsClient } from "../support/stack.js";
+
+describe("the relay running a script that calls sbatch", () => {
+  const secret = "relay-script-test-signing-secret";
+  let client: SQSClient;
+  let queueUrl: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    client = sqsClient();
+    queueUrl = await createQueue(client, "relay-script");
+    dir = installSubmitScript();
+  });
+
+  afterAll(async () => {
+    await deleteQueue(client, queueUrl);
+    client.destroy();
+  });
+
+  it("submits one job per message, passes the variables and deletes the message", async () => {
+    const messageId = await sendJob(
+      client,
+      queueUrl,
+      {
+        event: "push",
+        ref: "refs/tags/v2.0.1",
+        version: "2.0.1",
+        attributes: { DATASET: "genomes", THREADS: "8" },
+      },
+      secret,
+    );
+
+    const run = await runRelay(
+      ["once"],
+      relayEnv(queueUrl, {
+        RIVANNA_SCRIPT: join(dir, "submit.sh"),
+        SIGNING_SECRET: secret,
+      }),
+    );
+
+    expect(run.code).toBe(0);
+    const submitted = run.logs.find((l) => l.event === "job_submitted");
+    expect(submitted).toMatchObject({
+      message_id: messageId,
+      repository: "uva-bii/pipeline",
+      sha: "0123456789abcdef0123456789abcdef01234567",
+    });
+    const jobId = String(submitted?.job_id);
+    await expect(waitForJob(jobId)).resolves.toBe("COMPLETED");
+
+    const env = readJobEnv(join(dir, `env-${jobId}`));
+    expect(env).toMatchObject({
+      GIT_REPO: "uva-bii/pipeline",
+      GIT_SHA: "0123456789abcdef0123456789abcdef01234567",
+      GIT_REF: "refs/tags/v2.0.1",
+      VERSION: "2.0.1",
+      EVENT: "push",
+      DATASET: "genomes",
+      THREADS: "8",
+      BII_MESSAGE_ID: messageId,
+    });
+    expect(readFileSync(join(dir, `arg1-${messageId}`), "utf8")).toBe("2.0.1");
+    await expect(queueDepth(client, queueUrl)).resolves.toEqual({
+      visible: 0,
+      inFlight: 0,
+    });
+  });
+
+  it("leaves the message in the queue when the script fails, logging its error", async () => {
+    const messageId = await sendJob(client, queueUrl, { sha: "1".repeat(40) });
+
+    const run = await runRelay(
+      ["once"],
+      relayEnv(queueUrl, { RIVANNA_SCRIPT: join(dir, "missing.sh") }),
+    );
+
+    expect(run.code).toBe(0);
+    const failed = run.logs.find((l) => l.event === "job_failed");
+    expect(failed).toMatchObject({ message_id: messageId });
+    expect(String(failed?.error)).toMatch(/missing\.sh: No such file/);
+    const depth = await queueDepth(client, queueUrl);
+    expect(depth.visible + depth.inFlight).toBe(1);
+  });
+});

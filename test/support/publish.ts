@@ -1,0 +1,79 @@
+import { readFileSync } from "node:fs";
+
+import {
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
+
+import { encodeMessage } from "../../protocol/encode.js";
+import type { JobMessage } from "../../protocol/message.js";
+import { jobMessage } from "./messages.js";
+import { stack } from "./stack.js";
+
+/** Sends a contract message as the Action would; returns its message id. */
+export async function sendJob(
+  client: SQSClient,
+  queueUrl: string,
+  overrides: Partial<JobMessage> = {},
+  secret?: string,
+): Promise<string> {
+  const encoded = encodeMessage(jobMessage(overrides), secret);
+  const sent = await client.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: encoded.body,
+      MessageAttributes: encoded.attributes,
+    }),
+  );
+  return sent.MessageId ?? "";
+}
+
+/** Visible plus in-flight messages, as SQS counts them. */
+export async function queueDepth(
+  client: SQSClient,
+  queueUrl: string,
+): Promise<{ visible: number; inFlight: number }> {
+  const result = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+      ],
+    }),
+  );
+  return {
+    visible: Number(result.Attributes?.ApproximateNumberOfMessages),
+    inFlight: Number(result.Attributes?.ApproximateNumberOfMessagesNotVisible),
+  };
+}
+
+/** The variables a job wrote with `env -0` to a file. */
+export function readJobEnv(path: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const record of readFileSync(path, "utf8").split("\0")) {
+    const at = record.indexOf("=");
+    if (at > 0) {
+      env[record.slice(0, at)] = record.slice(at + 1);
+    }
+  }
+  return env;
+}
+
+/** A real webhook payload from @octokit/webhooks-examples. */
+export function webhookExample(
+  name: string,
+  pick: (payload: Record<string, unknown>) => boolean = () => true,
+): Record<string, unknown> {
+  const file = `${stack().stateDir}/../node_modules/@octokit/webhooks-examples/api.github.com/index.json`;
+  const all = JSON.parse(readFileSync(file, "utf8")) as {
+    name: string;
+    examples: Record<string, unknown>[];
+  }[];
+  const found = all.find((e) => e.name === name)?.examples.find(pick);
+  if (found === undefined) {
+    throw new Error(`no '${name}' example in @octokit/webhooks-examples`);
+  }
+  return found;
+}
