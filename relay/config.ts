@@ -42,6 +42,8 @@ export interface RelayConfig {
   /** The submission ledger's directory on the cluster, relative to home. */
   ledgerDir: string;
   httpPort: number | undefined;
+  /** Where the HTTP endpoint listens; all interfaces, for containers. */
+  httpHost: string;
   logLevel: string;
 }
 
@@ -94,6 +96,7 @@ export function loadConfig(env: Env): RelayConfig {
       "RELAY_LEDGER_DIR",
     ),
     httpPort: optionalInteger(env, "RELAY_HTTP_PORT", 0, 65535),
+    httpHost: env.RELAY_HTTP_HOST || "0.0.0.0",
     logLevel: logLevel(env.LOG_LEVEL),
   };
 }
