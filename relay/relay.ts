@@ -5,6 +5,7 @@
 import type { RelayConfig } from "./config.js";
 import { Consumer } from "./consumer.js";
 import type { Logger } from "./logger.js";
+import { RelayMetrics } from "./metrics.js";
 import { Processor } from "./processor.js";
 import { createSqsClient, RelayQueue } from "./queue.js";
 import { SshPool } from "./ssh-pool.js";
@@ -15,6 +16,8 @@ export interface Relay {
   pool: SshPool;
   processor: Processor;
   consumer: Consumer;
+  /** What /metrics serves; counted whether or not it is served. */
+  metrics: RelayMetrics;
   /** Closes SSH sessions and the SQS client. */
   close: () => Promise<void>;
 }
@@ -28,11 +31,13 @@ export function createRelay(config: RelayConfig, logger: Logger): Relay {
     logger,
   );
 
+  const metrics = new RelayMetrics();
   const processor = new Processor({
     queue,
     pool,
     policy: config,
     logger,
+    metrics,
     jobTimeoutSeconds: config.jobTimeoutSeconds,
     retryDelaySeconds: config.retryDelaySeconds,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
@@ -46,10 +51,11 @@ export function createRelay(config: RelayConfig, logger: Logger): Relay {
     waitTimeSeconds: config.waitTimeSeconds,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
   });
+  metrics.watchPoll(consumer);
 
   const close = async (): Promise<void> => {
     await pool.close();
     client.destroy();
   };
-  return { queue, pool, processor, consumer, close };
+  return { queue, pool, processor, consumer, metrics, close };
 }
