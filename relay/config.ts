@@ -13,6 +13,8 @@ import { parseQueueUrl, QueueUrlError } from "../protocol/queue-url.js";
 import { ConfigError, MissingSettingError } from "./config-error.js";
 import { parseKnownHosts, type HostKeyPolicy } from "./host-key.js";
 import {
+  clusterHost,
+  clusterUser,
   parseRoutes,
   remotePath,
   repositoryGlobs,
@@ -122,31 +124,47 @@ function queueSettings(
     throw error;
   }
 
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? address.region;
+  const [regionSetting, region = address.region] = firstSet(env, [
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+  ]);
   if (region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
     throw new ConfigError(
-      "AWS_REGION",
+      regionSetting,
       region,
-      "an AWS region such as us-east-1 (the queue URL names none)",
+      `an AWS region such as us-east-1${region === undefined ? " (the queue URL names none)" : ""}`,
     );
   }
-  const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
+  const [endpointSetting, endpoint] = firstSet(env, [
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL",
+  ]);
   if (endpoint !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(endpoint)) {
     throw new ConfigError(
-      "AWS_ENDPOINT_URL_SQS",
+      endpointSetting,
       endpoint,
       "an http(s)://HOST[:PORT] endpoint",
     );
   }
-  return { queueUrl: address.url, region, endpoint: endpoint || undefined };
+  return { queueUrl: address.url, region, endpoint };
+}
+
+// The first of several settings for one value that is set and not empty, as
+// the AWS SDK reads them; the first name when none is.
+function firstSet(
+  env: Env,
+  names: [string, ...string[]],
+): [string, string | undefined] {
+  const name = names.find((n) => env[n] !== undefined && env[n] !== "");
+  return name === undefined ? [names[0], undefined] : [name, env[name]];
 }
 
 function routes(env: Env): Route[] {
   const port = optionalInteger(env, "RIVANNA_PORT", 1, 65535) ?? 22;
   const defaults = {
-    host: env.RIVANNA_HOST || DEFAULT_HOST,
+    host: clusterHost(env.RIVANNA_HOST || DEFAULT_HOST, "RIVANNA_HOST"),
     port,
-    ...(env.USERID ? { user: env.USERID } : {}),
+    ...(env.USERID ? { user: clusterUser(env.USERID, "USERID") } : {}),
   };
 
   const file = env.ROUTES_FILE;
@@ -210,15 +228,21 @@ function repository(value: string | undefined): string | undefined {
     : undefined;
 }
 
+// The home directory from the given environment, so that the defaults
+// follow the same settings as everything else.
+function home(env: Env): string {
+  return env.HOME || homedir();
+}
+
 function keyPath(env: Env): string {
   const given = env.SSH_KEY_FILE;
   if (given !== undefined && given !== "") {
     return given;
   }
   const candidates = [
-    join(homedir(), ".ssh", "id_rsa"),
+    join(home(env), ".ssh", "id_rsa"),
     "/run/secrets/id_rsa",
-    join(homedir(), ".ssh", "id_ed25519"),
+    join(home(env), ".ssh", "id_ed25519"),
   ];
   const found = candidates.find((p) => existsSync(p));
   if (found === undefined) {
@@ -243,10 +267,12 @@ function hostKeyPolicy(env: Env): HostKeyPolicy {
     return { kind: "fingerprint", fingerprint: pinned };
   }
 
-  const candidates = env.SSH_KNOWN_HOSTS
-    ? [env.SSH_KNOWN_HOSTS]
-    : [join(homedir(), ".ssh", "known_hosts"), "/run/secrets/known_hosts"];
-  const file = candidates.find((p) => existsSync(p));
+  // A file that is named must be there; the default places are only tried.
+  const candidates = [
+    join(home(env), ".ssh", "known_hosts"),
+    "/run/secrets/known_hosts",
+  ];
+  const file = env.SSH_KNOWN_HOSTS || candidates.find((p) => existsSync(p));
   if (file === undefined) {
     throw new MissingSettingError(
       "SSH_KNOWN_HOSTS",
@@ -269,7 +295,8 @@ function signingSecret(env: Env): string | undefined {
   const secret = file
     ? readSecretFile(file, "SIGNING_SECRET_FILE").toString("utf8").trim()
     : env.SIGNING_SECRET;
-  if (secret === undefined || secret === "") {
+  // An empty file is a mistake, not a wish to accept unsigned messages.
+  if (secret === undefined || (secret === "" && !file)) {
     return undefined;
   }
   if (secret.length < 16) {

@@ -183,7 +183,9 @@ export function repositoryGlobs(value: unknown, where: string): string[] {
     );
   }
 
-  const globs = list.map((r) => (typeof r === "string" ? r.trim() : r));
+  const globs = (list as unknown[]).map((r) =>
+    typeof r === "string" ? r.trim() : r,
+  );
   const bad = globs.find(
     (r) => typeof r !== "string" || !REPOSITORY_GLOB.test(r),
   );
@@ -237,24 +239,18 @@ function target(
   where: string,
   defaults: Partial<SshTarget>,
 ): SshTarget {
-  const host = raw.host ?? defaults.host;
-  const user = raw.user ?? defaults.user;
+  const host = clusterHost(
+    raw.host ?? defaults.host,
+    `${where}.host`,
+    " (or set RIVANNA_HOST)",
+  );
+  const user = clusterUser(
+    raw.user ?? defaults.user,
+    `${where}.user`,
+    " (or set USERID)",
+  );
   const port = raw.port ?? defaults.port ?? 22;
 
-  if (typeof host !== "string" || !/^[A-Za-z0-9.:-]{1,253}$/.test(host)) {
-    throw new ConfigError(
-      `${where}.host`,
-      host,
-      "a host name or address (or set RIVANNA_HOST)",
-    );
-  }
-  if (typeof user !== "string" || !/^[a-z_][a-z0-9_.-]{0,31}$/i.test(user)) {
-    throw new ConfigError(
-      `${where}.user`,
-      user,
-      "a cluster user name (or set USERID)",
-    );
-  }
   if (
     typeof port !== "number" ||
     !Number.isInteger(port) ||
@@ -264,6 +260,33 @@ function target(
     throw new ConfigError(`${where}.port`, port, "a TCP port, 1-65535");
   }
   return { host, port, user };
+}
+
+/**
+ * Checks a cluster host name or address; it may not start with '-'.
+ * @param hint - added to what was expected, such as where else to set it
+ * @throws ConfigError naming `where`
+ */
+export function clusterHost(value: unknown, where: string, hint = ""): string {
+  if (
+    typeof value !== "string" ||
+    !/^[A-Za-z0-9.:][A-Za-z0-9.:-]{0,252}$/.test(value)
+  ) {
+    throw new ConfigError(where, value, `a host name or address${hint}`);
+  }
+  return value;
+}
+
+/**
+ * Checks a cluster user name.
+ * @param hint - added to what was expected, such as where else to set it
+ * @throws ConfigError naming `where`
+ */
+export function clusterUser(value: unknown, where: string, hint = ""): string {
+  if (typeof value !== "string" || !/^[a-z_][a-z0-9_.-]{0,31}$/i.test(value)) {
+    throw new ConfigError(where, value, `a cluster user name${hint}`);
+  }
+  return value;
 }
 
 function action(
