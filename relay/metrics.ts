@@ -47,6 +47,7 @@ export class RelayMetrics {
   private readonly received: Counter;
   private readonly succeeded: Counter;
   private readonly failed: Counter;
+  private readonly deferred: Counter;
   private readonly refused: Counter<"reason">;
   private readonly jobsSubmitted: Counter<"route">;
   private readonly messageSeconds: Histogram<"outcome">;
@@ -66,12 +67,17 @@ export class RelayMetrics {
     });
     this.succeeded = new Counter({
       name: `${PREFIX}messages_succeeded_total`,
-      help: "Messages whose job was submitted.",
+      help: "Messages whose job was submitted, now or by an earlier delivery.",
       registers,
     });
     this.failed = new Counter({
       name: `${PREFIX}messages_failed_total`,
       help: "Messages whose job could not be submitted; each is retried later.",
+      registers,
+    });
+    this.deferred = new Counter({
+      name: `${PREFIX}messages_deferred_total`,
+      help: "Messages put back because another relay was submitting the same event.",
       registers,
     });
     this.refused = new Counter({
@@ -132,26 +138,33 @@ export class RelayMetrics {
    */
   messageFinished(outcome: Outcome, seconds: number): void {
     this.inFlight.dec();
-    this.messageSeconds.observe({ outcome: outcome.kind }, seconds);
+    this.messageSeconds.observe({ outcome: outcomeLabel(outcome) }, seconds);
 
-    if (outcome.kind === "submitted") {
-      this.succeeded.inc();
-    } else if (outcome.kind === "failed") {
-      this.failed.inc();
-    } else {
-      this.refused.inc({ reason: outcome.reason });
+    switch (outcome.kind) {
+      case "submitted":
+        this.succeeded.inc();
+        break;
+      case "failed":
+        this.failed.inc();
+        break;
+      case "in-progress":
+        this.deferred.inc();
+        break;
+      case "refused":
+        this.refused.inc({ reason: outcome.reason });
     }
   }
 
   /**
-   * The command on the cluster for an accepted message ended.
+   * The command on the cluster for an accepted message ended. Only a new
+   * submission counts as a job; a duplicate names an earlier one.
    * @param route - the route's name, from configuration
    * @param seconds - how long the command took
    */
-  jobFinished(route: string, submitted: boolean, seconds: number): void {
-    const result = submitted ? "submitted" : "failed";
+  jobFinished(route: string, outcome: Outcome, seconds: number): void {
+    const result = outcomeLabel(outcome);
     this.submissionSeconds.observe({ result }, seconds);
-    if (submitted) {
+    if (outcome.kind === "submitted" && !outcome.duplicate) {
       this.jobsSubmitted.inc({ route });
     }
   }
@@ -180,4 +193,12 @@ export class RelayMetrics {
       },
     });
   }
+}
+
+/** An outcome as a label value: one of a fixed few. */
+function outcomeLabel(outcome: Outcome): string {
+  if (outcome.kind === "submitted") {
+    return outcome.duplicate ? "duplicate" : "submitted";
+  }
+  return outcome.kind === "in-progress" ? "deferred" : outcome.kind;
 }

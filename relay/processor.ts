@@ -133,6 +133,7 @@ export class Processor {
     }
 
     const seconds = (performance.now() - started) / 1000;
+    this.deps.metrics?.jobFinished(route.name, outcome, seconds);
     if (outcome.kind === "submitted") {
       const event = outcome.duplicate ? "duplicate_event" : "job_submitted";
       const text = outcome.duplicate
