@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { runChecks } from "./check.js";
 import { ConfigError } from "./config-error.js";
 import { loadConfig, type RelayConfig } from "./config.js";
+import { serveRelay } from "./http-server.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createRelay, type Relay } from "./relay.js";
 
@@ -142,7 +143,11 @@ async function runDaemon(
     "relay started",
   );
 
-  const stopped = relay.consumer.run();
+  let looping = true;
+  const endpoint = await serveRelay(config, relay, logger, () => looping);
+  const stopped = relay.consumer.run().finally(() => {
+    looping = false;
+  });
   const signalled = new Promise<string>((resolve) => {
     const onSignal = (name: string): void => {
       process.once(name, () => {
@@ -176,6 +181,7 @@ async function runDaemon(
     stopped.then(() => "drained" as const),
     grace,
   ]);
+  await endpoint?.close();
   logger.info({ event: "relay_stopped", result }, "relay stopped");
   return 0;
 }
