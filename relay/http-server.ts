@@ -130,9 +130,11 @@ export class Probes {
       this.connecting.set(session.name, attempt);
     }
 
-    const timeout = new Promise<"waiting">((resolve) =>
-      setTimeout(() => resolve("waiting"), CONNECT_WAIT_MS).unref(),
-    );
+    const timeout = new Promise<"waiting">((resolve) => {
+      setTimeout(() => {
+        resolve("waiting");
+      }, CONNECT_WAIT_MS).unref();
+    });
     try {
       const result = await Promise.race([attempt, timeout]);
       if (result === "waiting") {

@@ -4,6 +4,7 @@
  * line of defence; the first is never passing them to the logger at all.
  */
 import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger } from "pino";
 
@@ -38,7 +39,12 @@ export function createLogger(
     formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
   };
-  return destination === undefined
-    ? pino(options)
-    : pino(options, destination as pino.DestinationStream);
+  if (destination !== undefined) {
+    return pino(options, destination as pino.DestinationStream);
+  }
+  // Someone at a terminal reads lines; a container's log collector gets
+  // JSON. Synchronous, so nothing is lost when the relay exits.
+  return process.stdout.isTTY
+    ? pino(options, pretty({ sync: true, ignore: "pid,hostname,service" }))
+    : pino(options);
 }
