@@ -1,0 +1,15 @@
+/**
+ * An input the step cannot work with. The message names the input, quotes
+ * the value and says what was expected, so the step's error annotation is
+ * enough to fix the workflow.
+ */
+export class InputError extends Error {
+  /** The action input at fault, as written in the workflow. */
+  readonly input: string;
+
+  constructor(input: string, message: string, options?: ErrorOptions) {
+    super(`${input}: ${message}`, options);
+    this.name = "InputError";
+    this.input = input;
+  }
+}
