@@ -24,7 +24,8 @@ export function fingerprint(key: Buffer): string {
 
 /**
  * Parses known_hosts text. Comments, blank lines and `@cert-authority`
- * lines (certificates are not supported) are skipped.
+ * lines (certificates are not supported) are skipped, and so are lines with
+ * a marker OpenSSH does not know, whose key it would not trust either.
  */
 export function parseKnownHosts(text: string): KnownHost[] {
   const entries: KnownHost[] = [];
@@ -37,7 +38,7 @@ export function parseKnownHosts(text: string): KnownHost[] {
 
     const marker = fields[0].startsWith("@") ? fields.shift() : undefined;
     const [hosts = "", keyType = "", key] = fields;
-    if (marker === "@cert-authority" || key === undefined) {
+    if ((marker !== undefined && marker !== "@revoked") || key === undefined) {
       continue;
     }
     entries.push({
@@ -50,9 +51,13 @@ export function parseKnownHosts(text: string): KnownHost[] {
   return entries;
 }
 
-/** The name OpenSSH looks up: `host`, or `[host]:port` off port 22. */
+/**
+ * The name OpenSSH looks up: `host`, or `[host]:port` off port 22. Like
+ * OpenSSH it lowercases the host, which matters for hashed names.
+ */
 export function hostLookupName(host: string, port: number): string {
-  return port === 22 ? host : `[${host}]:${port}`;
+  const name = host.toLowerCase();
+  return port === 22 ? name : `[${name}]:${port}`;
 }
 
 /**
