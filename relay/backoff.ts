@@ -1,5 +1,5 @@
 /**
- * Exponential back-off with full jitter: attempt n waits a random time
+ * Exponential back-off with equal jitter: attempt n waits a random time
  * between half and all of min(cap, base * 2^(n-1)), so that relays that
  * failed together do not retry together.
  * @param attempt - 1 for the first retry
