@@ -43,6 +43,21 @@ export function looksLikeContract(body: string): boolean {
 }
 
 /**
+ * Checks a message built from a legacy (plain body) message: the same rules,
+ * except that the original template sent no SHA or ref.
+ * @throws ContractError naming every field that is wrong
+ */
+export function checkLegacyFields(message: JobMessage): void {
+  const problems = fieldProblems({
+    ...message,
+    sha: message.sha === "" ? "0".repeat(40) : message.sha,
+  });
+  if (problems.length > 0) {
+    throw new ContractError(problems);
+  }
+}
+
+/**
  * Parses and checks a contract body.
  * @param body - the SQS message body
  * @throws ContractError naming every field that is wrong
@@ -129,8 +144,13 @@ function attributeProblems(attributes: unknown): string[] {
   return problems;
 }
 
+// A zone is required: without one Date.parse reads local time, and the
+// relay's expiry check would move with the relay's time zone.
+const TIMESTAMP =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
 function isTimestamp(value: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value));
+  return TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value));
 }
 
 /** Quotes a value for an error message, shortened so logs stay readable. */

@@ -16,11 +16,15 @@ export interface QueueAddress {
 
 /** A queue URL that is not one. */
 export class QueueUrlError extends Error {
+  /** What is wrong with the URL, without the URL or the expected forms. */
+  readonly why: string;
+
   constructor(url: string, why: string) {
     super(
       `queue URL '${url}' is not an SQS queue URL: ${why} (expected https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, https://queue.amazonaws.com/ACCOUNT/NAME, or a custom endpoint's http(s)://HOST/ACCOUNT/NAME)`,
     );
     this.name = "QueueUrlError";
+    this.why = why;
   }
 }
 

@@ -119,7 +119,11 @@ function queueSettings(
     address = parseQueueUrl(url);
   } catch (error) {
     if (error instanceof QueueUrlError) {
-      throw new ConfigError("QURL", url, error.message.replace(/^.*?: /, ""));
+      throw new ConfigError(
+        "QURL",
+        url,
+        `an SQS queue URL such as https://sqs.REGION.amazonaws.com/ACCOUNT/NAME (${error.why})`,
+      );
     }
     throw error;
   }

@@ -4,7 +4,7 @@
  * repository known only from the relay's configuration.
  */
 import { customNameProblem, type JobMessage } from "../protocol/message.js";
-import { ContractError, quote } from "../protocol/parse.js";
+import { checkLegacyFields, ContractError, quote } from "../protocol/parse.js";
 
 /** SQS message attributes as the SDK returns them. */
 export type ReceivedAttributes = Record<
@@ -94,6 +94,8 @@ export function readLegacyMessage(
   if (problems.length > 0) {
     throw new ContractError(problems);
   }
+
+  checkLegacyFields(message);
   return message;
 }
 

@@ -122,4 +122,16 @@ describe("readLegacyMessage", () => {
       /names no repository and GIT_REPO is not set to one repository/,
     );
   });
+
+  it("checks the known fields by the contract's rules", () => {
+    const problems = problemsOf(
+      strings({ VERSION: "1".repeat(300), SHA: "nothex", REF: "a\nb" }),
+    );
+
+    expect(problems).toEqual([
+      expect.stringMatching(/^sha "nothex" is not valid/),
+      expect.stringMatching(/^ref "a\\nb" is not valid/),
+      expect.stringMatching(/^version "1+\.\.\. is not valid/),
+    ]);
+  });
 });

@@ -77,4 +77,14 @@ describe("parseMessage", () => {
       expect(problemsOf(body)).toHaveLength(1);
     }
   });
+
+  it("refuses a timestamp without a time zone, which would read as local time", () => {
+    const body = JSON.stringify(
+      jobMessage({ timestamp: "2026-01-31T12:00:00" }),
+    );
+
+    expect(problemsOf(body)).toEqual([
+      expect.stringMatching(/^timestamp "2026-01-31T12:00:00" is not valid/),
+    ]);
+  });
 });
