@@ -4,7 +4,10 @@
  * enough to fix the workflow.
  */
 export class InputError extends Error {
-  /** The action input at fault, as written in the workflow. */
+  /**
+   * What is at fault: an input as written in the workflow, a runner
+   * variable such as GITHUB_SHA, or `message` for the message as a whole.
+   */
   readonly input: string;
 
   constructor(input: string, message: string, options?: ErrorOptions) {
