@@ -60,6 +60,11 @@ export async function publish(
     groupId: outgoing.groupId,
     deduplicationId: outgoing.deduplicationId,
     delaySeconds: outgoing.delaySeconds,
+  }).catch((error: unknown) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`could not send to ${target.queueUrl}: ${reason}`, {
+      cause: error,
+    });
   });
   runner.setOutput(env, "message-id", result.messageId);
   runner.setOutput(env, "sequence-number", result.sequenceNumber ?? "");
