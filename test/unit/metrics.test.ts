@@ -12,7 +12,7 @@ describe("the relay's metrics", () => {
     const outcomes = [
       { kind: "submitted", jobId: "7", duplicate: false },
       { kind: "submitted", jobId: "7", duplicate: true },
-      { kind: "failed", error: "exit code 1" },
+      { kind: "failed", error: "exit code 1", unavailable: false },
       { kind: "refused", reason: "bad_signature" },
       { kind: "refused", reason: "bad_signature" },
       { kind: "in-progress" },
@@ -43,7 +43,10 @@ describe("the relay's metrics", () => {
   it("observe durations in seconds, by outcome", async () => {
     const metrics = new RelayMetrics({ processMetrics: false });
     metrics.messageStarted();
-    metrics.messageFinished({ kind: "failed", error: "x" }, 1.5);
+    metrics.messageFinished(
+      { kind: "failed", error: "x", unavailable: false },
+      1.5,
+    );
     const text = await metrics.text();
 
     const series = "bii_relay_message_duration_seconds";
