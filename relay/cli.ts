@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * bii-relay's command line: `run` (the daemon), `once` (one receive cycle,
- * for cron or a shell loop) and `check` (prove the configuration works).
+ * for cron or a shell loop), `check` (prove the configuration works) and
+ * `redrive` (move dead-lettered messages back).
  * Exit codes: 0 done, 1 a check or cycle failed, 2 bad flags or settings.
  */
 import { parseArgs } from "node:util";
@@ -9,7 +10,7 @@ import { parseArgs } from "node:util";
 import { runChecks } from "./check.js";
 import { ConfigError } from "./config-error.js";
 import { loadConfig, type RelayConfig } from "./config.js";
-import { serveRelay } from "./http-server.js";
+import { runUntilSignalled } from "./daemon.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createRelay, type Relay } from "./relay.js";
 
@@ -20,6 +21,8 @@ commands:
   once    receive once (up to RELAY_CONCURRENCY messages), process them, exit
   check   validate the configuration, reach the queue and every SSH target,
           and print each host key's fingerprint
+  redrive move messages from the queue's dead-letter queue back to it,
+          after the cause of their failure is fixed
 
 Settings come from the environment; see the README's configuration table.`;
 
@@ -58,7 +61,7 @@ export async function main(
   }
 }
 
-type Command = "run" | "once" | "check";
+type Command = "run" | "once" | "check" | "redrive";
 
 const COMMANDS: Record<
   Command,
@@ -67,6 +70,7 @@ const COMMANDS: Record<
   run: runDaemon,
   once: runOnce,
   check: runCheck,
+  redrive: runRedrive,
 };
 
 function parseCommand(argv: string[]): Command | number {
@@ -93,7 +97,7 @@ function parseCommand(argv: string[]): Command | number {
         ? "no command"
         : `'${parsed.positionals.join(" ")}'`;
     process.stderr.write(
-      `bii-relay: ${given} is not a command (expected run, once or check)\n${USAGE}\n`,
+      `bii-relay: ${given} is not a command (expected run, once, check or redrive)\n${USAGE}\n`,
     );
     return EXIT_USAGE;
   }
@@ -124,67 +128,39 @@ async function runCheck(config: RelayConfig, relay: Relay): Promise<number> {
   return lines.every((l) => l.ok) ? 0 : 1;
 }
 
-// How long in-flight work may take to finish after SIGTERM before exiting.
-const GRACE_MS = 30_000;
-
 async function runDaemon(
   config: RelayConfig,
   relay: Relay,
   logger: Logger,
 ): Promise<number> {
   await discoverDeadLetterQueue(relay, logger);
+  return runUntilSignalled(config, relay, logger);
+}
+
+async function runRedrive(
+  config: RelayConfig,
+  relay: Relay,
+  logger: Logger,
+): Promise<number> {
+  const url = await relay.queue.discoverDeadLetterQueue();
+  if (url === undefined) {
+    process.stderr.write(
+      `bii-relay: queue ${config.queueUrl} has no dead-letter queue (expected a RedrivePolicy naming one)\n`,
+    );
+    return 1;
+  }
+
+  const moved = await relay.queue.redrive(REDRIVE_MAX);
   logger.info(
-    {
-      event: "relay_started",
-      queue_url: config.queueUrl,
-      routes: config.routes.length,
-      concurrency: config.concurrency,
-    },
-    "relay started",
+    { event: "redriven", messages: moved, dead_letter_queue_url: url },
+    `moved ${moved} message(s) back from the dead-letter queue`,
   );
-
-  let looping = true;
-  const endpoint = await serveRelay(config, relay, logger, () => looping);
-  const stopped = relay.consumer.run().finally(() => {
-    looping = false;
-  });
-  const signalled = new Promise<string>((resolve) => {
-    const onSignal = (name: string): void => {
-      process.once(name, () => {
-        logger.warn(
-          { event: "relay_killed", signal: name },
-          "second signal: exiting now",
-        );
-        process.exit(1);
-      });
-      resolve(name);
-    };
-    process.once("SIGTERM", () => onSignal("SIGTERM"));
-    process.once("SIGINT", () => onSignal("SIGINT"));
-  });
-
-  const signal = await Promise.race([signalled, stopped.then(() => undefined)]);
-  logger.info(
-    {
-      event: "relay_stopping",
-      signal,
-      in_flight: relay.consumer.inFlightCount,
-    },
-    "relay stopping",
-  );
-  relay.consumer.stop();
-
-  const grace = new Promise<"timeout">((resolve) =>
-    setTimeout(() => resolve("timeout"), GRACE_MS).unref(),
-  );
-  const result = await Promise.race([
-    stopped.then(() => "drained" as const),
-    grace,
-  ]);
-  await endpoint?.close();
-  logger.info({ event: "relay_stopped", result }, "relay stopped");
   return 0;
 }
+
+// One run moves at most this many, so that a queue being refilled by a
+// broken relay cannot keep the command going forever.
+const REDRIVE_MAX = 10_000;
 
 async function discoverDeadLetterQueue(
   relay: Relay,

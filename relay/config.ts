@@ -41,6 +41,8 @@ export interface RelayConfig {
   visibilityTimeoutSeconds: number;
   retryDelaySeconds: number;
   jobTimeoutSeconds: number;
+  /** How long in-flight work may take to finish after SIGTERM. */
+  shutdownGraceSeconds: number;
   /** The submission ledger's directory on the cluster, relative to home. */
   ledgerDir: string;
   httpPort: number | undefined;
@@ -93,6 +95,13 @@ export function loadConfig(env: Env): RelayConfig {
     ),
     retryDelaySeconds: integer(env, "RELAY_RETRY_DELAY_SECONDS", 30, 0, 43_200),
     jobTimeoutSeconds: integer(env, "RELAY_JOB_TIMEOUT_SECONDS", 60, 1, 3600),
+    shutdownGraceSeconds: integer(
+      env,
+      "RELAY_SHUTDOWN_GRACE_SECONDS",
+      30,
+      1,
+      3600,
+    ),
     ledgerDir: remotePath(
       env.RELAY_LEDGER_DIR || ".bii-relay/submitted",
       "RELAY_LEDGER_DIR",

@@ -6,6 +6,7 @@
 import type { Message } from "@aws-sdk/client-sqs";
 import { setTimeout as sleep } from "node:timers/promises";
 
+import type { Availability, Delay, Probe } from "./availability.js";
 import { backoffMs } from "./backoff.js";
 import type { Logger } from "./logger.js";
 import type { Outcome } from "./processor.js";
@@ -19,8 +20,12 @@ export interface ConsumerDeps {
   concurrency: number;
   waitTimeSeconds: number;
   visibilityTimeoutSeconds: number;
+  /** When the cluster is known to be down, receiving waits for it. */
+  availability?: Availability;
+  /** Asks a cluster target whether it takes work. */
+  probe?: Probe;
   /** Waits between failed polls; injectable so tests do not sleep. */
-  delay?: (ms: number, signal: AbortSignal) => Promise<void>;
+  delay?: Delay;
   random?: () => number;
 }
 
@@ -61,9 +66,18 @@ export class Consumer {
   async run(): Promise<void> {
     const signal = this.stopping.signal;
 
-    while (!signal.aborted) {
+    while (!this.stopped()) {
       if (this.inFlight.size >= this.deps.concurrency) {
         await Promise.race(this.inFlight);
+        continue;
+      }
+      if (this.deps.availability?.degraded === true && this.deps.probe) {
+        await this.deps.availability.waitUntilUp(
+          this.deps.probe,
+          this.deps.delay ?? defaultDelay,
+          signal,
+          this.deps.random,
+        );
         continue;
       }
 
@@ -73,17 +87,26 @@ export class Consumer {
           signal,
         );
         this.failures = 0;
+        if (this.stopped()) {
+          await this.release(messages);
+          break;
+        }
         messages.forEach((m) => {
           this.start(m);
         });
       } catch (error) {
-        if (signal.aborted) {
+        if (this.stopped()) {
           break;
         }
         await this.backOff(error, signal);
       }
     }
     await Promise.allSettled(this.inFlight);
+  }
+
+  // A method, so the check is read afresh after each await.
+  private stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   /** Stops receiving; run() resolves when in-flight work finishes. */
@@ -105,6 +128,22 @@ export class Consumer {
     } catch (error) {
       this.pollFailing = true;
       throw error;
+    }
+  }
+
+  // Messages that arrive after stop() was called are made visible again at
+  // once, so another relay takes them without waiting out the timeout.
+  private async release(messages: Message[]): Promise<void> {
+    await Promise.allSettled(
+      messages.map((m) =>
+        this.deps.queue.setVisibility(m.ReceiptHandle ?? "", 0),
+      ),
+    );
+    if (messages.length > 0) {
+      this.deps.logger.info(
+        { event: "messages_released", messages: messages.length },
+        "released messages received while stopping",
+      );
     }
   }
 
@@ -141,5 +180,7 @@ export class Consumer {
 }
 
 function defaultDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return sleep(ms, undefined, { signal });
+  return sleep(ms, undefined, { signal }).catch(() => {
+    // Aborted: the caller checks the signal.
+  });
 }

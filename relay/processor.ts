@@ -13,9 +13,9 @@ import {
   type JobRequest,
   type Refusal,
 } from "./inbound.js";
+import { type Availability, controllerUnreachable } from "./availability.js";
 import { findJobId, jobCommand } from "./job-command.js";
 import { ledgerAnswer, withLedger } from "./ledger.js";
-import type { ReceivedAttributes } from "./legacy-message.js";
 import type { Logger } from "./logger.js";
 import type { RelayMetrics } from "./metrics.js";
 import type { RelayQueue } from "./queue.js";
@@ -34,6 +34,8 @@ export interface ProcessorDeps {
   ledgerDir: string;
   /** Counts outcomes and durations for /metrics, when served. */
   metrics?: RelayMetrics;
+  /** Told when the cluster cannot take work, so receiving pauses. */
+  availability?: Availability;
   now?: () => Date;
   random?: () => number;
 }
@@ -42,7 +44,7 @@ export interface ProcessorDeps {
 export type Outcome =
   | { kind: "submitted"; jobId: string; duplicate: boolean }
   | { kind: "in-progress" }
-  | { kind: "failed"; error: string }
+  | { kind: "failed"; error: string; unavailable: boolean }
   | { kind: "refused"; reason: string };
 
 /** Handles received messages one at a time; run many in parallel. */
@@ -69,7 +71,7 @@ export class Processor {
     const verdict = checkMessage(
       {
         body: message.Body ?? "",
-        attributes: (message.MessageAttributes ?? {}) as ReceivedAttributes,
+        attributes: message.MessageAttributes ?? {},
         sentAt: sentAt(message, this.now()),
       },
       this.deps.policy,
@@ -134,6 +136,12 @@ export class Processor {
 
     const seconds = (performance.now() - started) / 1000;
     this.deps.metrics?.jobFinished(route.name, outcome, seconds);
+    if (outcome.kind === "failed" && outcome.unavailable) {
+      this.deps.availability?.markDown(route.target, outcome.error);
+    } else {
+      this.deps.availability?.markUp(route.target);
+    }
+
     if (outcome.kind === "submitted") {
       const event = outcome.duplicate ? "duplicate_event" : "job_submitted";
       const text = outcome.duplicate
@@ -149,7 +157,12 @@ export class Processor {
       await this.retryLater(message, log);
     } else if (outcome.kind === "failed") {
       log.error(
-        { event: "job_failed", error: outcome.error, duration_s: seconds },
+        {
+          event: "job_failed",
+          error: outcome.error,
+          unavailable: outcome.unavailable,
+          duration_s: seconds,
+        },
         `job submission failed: ${outcome.error}`,
       );
       await this.retryLater(message, log);
@@ -192,13 +205,21 @@ export class Processor {
       }
       const jobId =
         result.exitCode === 0 ? findJobId(result.stdout) : undefined;
-      return jobId !== undefined
-        ? { kind: "submitted", jobId, duplicate: false }
-        : { kind: "failed", error: failureText(result) };
+      if (jobId !== undefined) {
+        return { kind: "submitted", jobId, duplicate: false };
+      }
+      return {
+        kind: "failed",
+        error: failureText(result),
+        unavailable: controllerUnreachable(result.stderr + result.stdout),
+      };
     } catch (error) {
       return {
         kind: "failed",
         error: error instanceof Error ? error.message : String(error),
+        // A connection that could not be made or was lost: the cluster,
+        // not this message, is the problem.
+        unavailable: (error as { retryable?: unknown }).retryable === true,
       };
     }
   }

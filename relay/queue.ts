@@ -23,6 +23,22 @@ export interface QueueSettings {
 /** SQS's longest visibility timeout: 12 hours. */
 export const MAX_VISIBILITY_SECONDS = 43_200;
 
+// The SDK has no request timeout of its own: a frozen or half-open server
+// would hold a call forever. Long polls get their wait time on top.
+const CALL_TIMEOUT_MS = 10_000;
+
+/** SDK call options: a timeout, and the caller's signal when there is one. */
+function callOptions(
+  timeoutMs: number,
+  signal?: AbortSignal,
+): { abortSignal: AbortSignal } {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return {
+    abortSignal:
+      signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
+  };
+}
+
 /** Creates the SDK client; credentials come from the SDK's default chain. */
 export function createSqsClient(settings: QueueSettings): SQSClient {
   return new SQSClient({
@@ -39,6 +55,8 @@ export class RelayQueue {
   readonly url: string;
   private readonly client: SQSClient;
   private deadLetterUrl: string | undefined;
+  /** Receives after which SQS moves a message to the dead-letter queue. */
+  maxReceiveCount: number | undefined;
 
   constructor(client: SQSClient, url: string) {
     this.client = client;
@@ -67,7 +85,7 @@ export class RelayQueue {
         ],
         MessageAttributeNames: ["All"],
       }),
-      signal === undefined ? {} : { abortSignal: signal },
+      callOptions(waitSeconds * 1000 + CALL_TIMEOUT_MS, signal),
     );
     return result.Messages ?? [];
   }
@@ -79,6 +97,7 @@ export class RelayQueue {
         QueueUrl: this.url,
         ReceiptHandle: receiptHandle,
       }),
+      callOptions(CALL_TIMEOUT_MS),
     );
   }
 
@@ -93,6 +112,7 @@ export class RelayQueue {
           Math.max(0, Math.round(seconds)),
         ),
       }),
+      callOptions(CALL_TIMEOUT_MS),
     );
   }
 
@@ -106,14 +126,22 @@ export class RelayQueue {
         QueueUrl: this.url,
         AttributeNames: ["RedrivePolicy"],
       }),
+      callOptions(CALL_TIMEOUT_MS),
     );
     const policy = result.Attributes?.RedrivePolicy;
     if (policy === undefined) {
       return undefined;
     }
 
-    const arn = (JSON.parse(policy) as { deadLetterTargetArn?: string })
-      .deadLetterTargetArn;
+    const redrive = JSON.parse(policy) as {
+      deadLetterTargetArn?: string;
+      maxReceiveCount?: number | string;
+    };
+    const arn = redrive.deadLetterTargetArn;
+    this.maxReceiveCount =
+      redrive.maxReceiveCount === undefined
+        ? undefined
+        : Number(redrive.maxReceiveCount);
     this.deadLetterUrl =
       arn === undefined ? undefined : urlForArn(this.url, arn);
     return this.deadLetterUrl;
@@ -133,27 +161,105 @@ export class RelayQueue {
           QueueUrl: this.deadLetterUrl,
           MessageBody: message.Body ?? "",
           MessageAttributes: withReason(message, reason),
+          ...fifoFields(this.deadLetterUrl, message),
         }),
+        callOptions(CALL_TIMEOUT_MS),
       );
     }
 
     await this.delete(message.ReceiptHandle ?? "");
     return kept;
   }
+
+  /**
+   * Moves messages from the dead-letter queue back to this queue, after the
+   * cause of their failure was fixed. Each is sent again before it is
+   * deleted from the dead-letter queue, so a crash can duplicate one but
+   * never lose one (and the ledger turns a duplicate into no second job).
+   * @param max - the most messages to move
+   * @returns how many were moved
+   */
+  async redrive(max: number): Promise<number> {
+    const source = this.deadLetterUrl;
+    if (source === undefined) {
+      throw new Error(
+        `queue ${this.url} has no dead-letter queue in its redrive policy (expected a RedrivePolicy with deadLetterTargetArn)`,
+      );
+    }
+
+    let moved = 0;
+    while (moved < max) {
+      const batch = await this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: source,
+          MaxNumberOfMessages: Math.min(10, max - moved),
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ["All"],
+        }),
+        callOptions(1000 + CALL_TIMEOUT_MS),
+      );
+      const messages = batch.Messages ?? [];
+      if (messages.length === 0) {
+        break;
+      }
+      for (const message of messages) {
+        await this.moveBack(source, message);
+        moved += 1;
+      }
+    }
+    return moved;
+  }
+
+  private async moveBack(source: string, message: Message): Promise<void> {
+    const attributes = { ...message.MessageAttributes };
+    delete attributes.REFUSED_REASON;
+
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.url,
+        MessageBody: message.Body ?? "",
+        MessageAttributes: attributes,
+        ...fifoFields(this.url, message),
+      }),
+      callOptions(CALL_TIMEOUT_MS),
+    );
+    await this.client.send(
+      new DeleteMessageCommand({
+        QueueUrl: source,
+        ReceiptHandle: message.ReceiptHandle ?? "",
+      }),
+      callOptions(CALL_TIMEOUT_MS),
+    );
+  }
+}
+
+// A FIFO queue needs a group; the message's own id keeps SQS from
+// deduplicating two distinct messages with the same body.
+function fifoFields(
+  url: string,
+  message: Message,
+): { MessageGroupId?: string; MessageDeduplicationId?: string } {
+  if (!url.endsWith(".fifo")) {
+    return {};
+  }
+  return {
+    MessageGroupId: message.Attributes?.MessageGroupId ?? "bii-relay",
+    MessageDeduplicationId: message.MessageId ?? String(Date.now()),
+  };
 }
 
 function withReason(
   message: Message,
   reason: string,
 ): NonNullable<Message["MessageAttributes"]> {
-  const attributes = { ...message.MessageAttributes };
-  // SQS allows ten attributes; the reason takes precedence over the last.
-  const names = Object.keys(attributes);
-  if (names.length >= 10 && !("REFUSED_REASON" in attributes)) {
-    delete attributes[names[names.length - 1] ?? ""];
-  }
-  attributes.REFUSED_REASON = { DataType: "String", StringValue: reason };
-  return attributes;
+  // SQS allows ten attributes; the reason takes the place of the last.
+  const kept = Object.entries(message.MessageAttributes ?? {})
+    .filter(([name]) => name !== "REFUSED_REASON")
+    .slice(0, 9);
+  return {
+    ...Object.fromEntries(kept),
+    REFUSED_REASON: { DataType: "String", StringValue: reason },
+  };
 }
 
 /**

@@ -2,6 +2,7 @@
  * Puts the relay together from its configuration: the queue, the SSH
  * sessions, the processor and the poll loop.
  */
+import { Availability, type Probe } from "./availability.js";
 import type { RelayConfig } from "./config.js";
 import { Consumer } from "./consumer.js";
 import type { Logger } from "./logger.js";
@@ -18,6 +19,8 @@ export interface Relay {
   consumer: Consumer;
   /** What /metrics serves; counted whether or not it is served. */
   metrics: RelayMetrics;
+  /** Which cluster targets are known to be down. */
+  availability: Availability;
   /** Closes SSH sessions and the SQS client. */
   close: () => Promise<void>;
 }
@@ -32,12 +35,14 @@ export function createRelay(config: RelayConfig, logger: Logger): Relay {
   );
 
   const metrics = new RelayMetrics();
+  const availability = new Availability(logger);
   const processor = new Processor({
     queue,
     pool,
     policy: config,
     logger,
     metrics,
+    availability,
     jobTimeoutSeconds: config.jobTimeoutSeconds,
     retryDelaySeconds: config.retryDelaySeconds,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
@@ -50,6 +55,8 @@ export function createRelay(config: RelayConfig, logger: Logger): Relay {
     concurrency: config.concurrency,
     waitTimeSeconds: config.waitTimeSeconds,
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    availability,
+    probe: clusterProbe(pool),
   });
   metrics.watchPoll(consumer);
 
@@ -57,5 +64,23 @@ export function createRelay(config: RelayConfig, logger: Logger): Relay {
     await pool.close();
     client.destroy();
   };
-  return { queue, pool, processor, consumer, metrics, close };
+  return { queue, pool, processor, consumer, metrics, availability, close };
+}
+
+// `scontrol ping` answers 0 only when the controller is up, so one probe
+// covers the SSH connection, the login node and SLURM together.
+const PROBE_COMMAND = "scontrol ping";
+const PROBE_DEADLINE_MS = 15_000;
+
+function clusterProbe(pool: SshPool): Probe {
+  return async (target) => {
+    try {
+      const result = await pool
+        .session(target)
+        .run(PROBE_COMMAND, Buffer.alloc(0), { deadlineMs: PROBE_DEADLINE_MS });
+      return result.exitCode === 0;
+    } catch {
+      return false;
+    }
+  };
 }

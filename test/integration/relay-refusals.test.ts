@@ -40,6 +40,7 @@ describe("messages the relay refuses", () => {
         ["once"],
         relayEnv(queueUrl, {
           RIVANNA_PORT: String(sshd.port),
+          SSH_KNOWN_HOSTS: sshd.knownHostsPath,
           RIVANNA_SCRIPT: script,
           SIGNING_SECRET: secret,
         }),
@@ -116,6 +117,7 @@ describe("messages the relay refuses", () => {
       ["once"],
       relayEnv(queueUrl, {
         RIVANNA_PORT: String(sshd.port),
+        SSH_KNOWN_HOSTS: sshd.knownHostsPath,
         RIVANNA_SCRIPT: script,
         SIGNING_SECRET: secret,
       }),

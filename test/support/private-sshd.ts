@@ -4,7 +4,7 @@
  * in the same log.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,6 +14,8 @@ import { stack } from "./stack.js";
 /** A running private sshd. */
 export interface PrivateSshd {
   port: number;
+  /** A known_hosts file naming this sshd's port. */
+  knownHostsPath: string;
   /** What sshd has logged so far. */
   log: () => string;
   stop: () => Promise<void>;
@@ -39,6 +41,13 @@ export async function startPrivateSshd(name: string): Promise<PrivateSshd> {
   const logFile = join(s.stateDir, `sshd-${name}-${String(port)}.log`);
   const pidFile = join(s.stateDir, `sshd-${name}-${String(port)}.pid`);
   rmSync(logFile, { force: true });
+  const knownHostsPath = join(s.stateDir, `known_hosts-${String(port)}`);
+  const hostKey = readFileSync(join(s.stateDir, "ssh", "host_key.pub"), "utf8");
+  const [type, key] = hostKey.split(" ");
+  writeFileSync(
+    knownHostsPath,
+    `[127.0.0.1]:${String(port)} ${type ?? ""} ${key ?? ""}\n`,
+  );
 
   execFileSync("/usr/sbin/sshd", [
     "-f",
@@ -56,6 +65,7 @@ export async function startPrivateSshd(name: string): Promise<PrivateSshd> {
 
   return {
     port,
+    knownHostsPath,
     log: () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : ""),
     stop: async () => {
       if (existsSync(pidFile)) {
