@@ -517,6 +517,16 @@ export class SshSession {
   }
 
   private unfinishedError(link: Link): SshError {
+    if (this.closed) {
+      return this.error(
+        "closed",
+        "the session was closed while the command ran",
+        {
+          retryable: true,
+          mayHaveRun: true,
+        },
+      );
+    }
     if (!link.open) {
       return this.lostError(link, true);
     }
