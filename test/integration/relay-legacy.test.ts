@@ -32,6 +32,8 @@ describe("a message sent the way the original Travis template sent it", () => {
 
   it("is processed, with a lower-case attribute name feeding VERSION", async () => {
     const queueUrl = await createQueue(client, "relay-legacy");
+    // A release no earlier run sent: the ledger on the cluster outlives runs.
+    const version = `v0.9.${String(Date.now())}`;
     const dir = installSubmitScript();
     execFileSync(
       "aws",
@@ -45,7 +47,7 @@ describe("a message sent the way the original Travis template sent it", () => {
         "--message-body",
         "release",
         "--message-attributes",
-        "version={DataType=String,StringValue=v0.9.2}",
+        `version={DataType=String,StringValue=${version}}`,
       ],
       {
         env: {
@@ -76,10 +78,10 @@ describe("a message sent the way the original Travis template sent it", () => {
     await expect(waitForJob(jobId)).resolves.toBe("COMPLETED");
     expect(readJobEnv(join(dir, `env-${jobId}`))).toMatchObject({
       GIT_REPO: "uva-bii/legacy-tool",
-      VERSION: "v0.9.2",
+      VERSION: version,
       EVENT: "release",
     });
     const messageId = String(submitted?.message_id);
-    expect(readFileSync(join(dir, `arg1-${messageId}`), "utf8")).toBe("v0.9.2");
+    expect(readFileSync(join(dir, `arg1-${messageId}`), "utf8")).toBe(version);
   });
 });

@@ -8,7 +8,7 @@ import {
   relayEnv,
   runRelay,
 } from "../support/relay-env.js";
-import { queueDepth, readJobEnv, sendJob } from "../support/publish.js";
+import { newSha, queueDepth, readJobEnv, sendJob } from "../support/publish.js";
 import { waitForJob } from "../support/slurm.js";
 import { createQueue, deleteQueue, sqsClient } from "../support/stack.js";
 
@@ -30,10 +30,12 @@ describe("the relay running a script that calls sbatch", () => {
   });
 
   it("submits one job per message, passes the variables and deletes the message", async () => {
+    const sha = newSha();
     const messageId = await sendJob(
       client,
       queueUrl,
       {
+        sha,
         event: "push",
         ref: "refs/tags/v2.0.1",
         version: "2.0.1",
@@ -55,7 +57,7 @@ describe("the relay running a script that calls sbatch", () => {
     expect(submitted).toMatchObject({
       message_id: messageId,
       repository: "uva-bii/pipeline",
-      sha: "0123456789abcdef0123456789abcdef01234567",
+      sha,
     });
     const jobId = String(submitted?.job_id);
     await expect(waitForJob(jobId)).resolves.toBe("COMPLETED");
@@ -63,7 +65,7 @@ describe("the relay running a script that calls sbatch", () => {
     const env = readJobEnv(join(dir, `env-${jobId}`));
     expect(env).toMatchObject({
       GIT_REPO: "uva-bii/pipeline",
-      GIT_SHA: "0123456789abcdef0123456789abcdef01234567",
+      GIT_SHA: sha,
       GIT_REF: "refs/tags/v2.0.1",
       VERSION: "2.0.1",
       EVENT: "push",
@@ -79,7 +81,7 @@ describe("the relay running a script that calls sbatch", () => {
   });
 
   it("leaves the message in the queue when the script fails, logging its error", async () => {
-    const messageId = await sendJob(client, queueUrl, { sha: "1".repeat(40) });
+    const messageId = await sendJob(client, queueUrl);
 
     const run = await runRelay(
       ["once"],

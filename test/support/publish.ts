@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 import {
@@ -11,14 +12,26 @@ import type { JobMessage } from "../../protocol/message.js";
 import { jobMessage } from "./messages.js";
 import { stack } from "./stack.js";
 
-/** Sends a contract message as the Action would; returns its message id. */
+/**
+ * A commit id no earlier run used, so that the relay's ledger on the
+ * cluster, which outlives test runs, sees a new event.
+ */
+export function newSha(): string {
+  return randomBytes(20).toString("hex");
+}
+
+/**
+ * Sends a contract message as the Action would; returns its message id.
+ * Unless the overrides name one, the commit is new (see newSha).
+ */
 export async function sendJob(
   client: SQSClient,
   queueUrl: string,
   overrides: Partial<JobMessage> = {},
   secret?: string,
 ): Promise<string> {
-  const encoded = encodeMessage(jobMessage(overrides), secret);
+  const message = jobMessage({ sha: newSha(), ...overrides });
+  const encoded = encodeMessage(message, secret);
   const sent = await client.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
