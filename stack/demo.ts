@@ -4,7 +4,7 @@
  * receive it and submit a real SLURM job, then show the job id and output.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import {
   chmodSync,
   chownSync,
@@ -42,15 +42,31 @@ process.stdout.write(`${queueUrl}\n`);
 say("installing the job scripts on the cluster account");
 const scriptDir = installScripts();
 
-say("publishing a push event with the Action (dist/index.js)");
-publish(queueUrl);
+// A fresh commit id each run: the relay's ledger on the cluster remembers
+// every event it submitted, and the demo wants a new one.
+const sha = randomBytes(20).toString("hex");
+const event = pushEvent(sha);
+
+say(`publishing a push of ${sha.slice(0, 7)} with the Action (dist/index.js)`);
+publish(queueUrl, event);
 
 say("running the relay once (bii-relay once)");
 const relayLog = runRelay(queueUrl, scriptDir);
-const jobId = /"job_id":"(\d+)"/.exec(relayLog)?.[1];
+const jobId = /"event":"job_submitted","job_id":"(\d+)"/.exec(relayLog)?.[1];
 if (jobId === undefined) {
   throw new Error("the relay submitted no job; its log is above");
 }
+
+say("publishing the same push again: SQS delivers at least once");
+publish(queueUrl, event);
+const again = runRelay(queueUrl, scriptDir);
+const duplicateOf = /"event":"duplicate_event","job_id":"(\d+)"/.exec(
+  again,
+)?.[1];
+if (duplicateOf !== jobId) {
+  throw new Error(`the second delivery was not answered with job ${jobId}`);
+}
+process.stdout.write(`no second job: the relay answered with job ${jobId}\n`);
 
 say(`waiting for SLURM job ${jobId}`);
 const state = await waitForJob(jobId);
@@ -112,7 +128,7 @@ echo "DATASET: $DATASET"
   return dir;
 }
 
-function publish(url: string): void {
+function pushEvent(commit: string): Record<string, unknown> {
   const examples = JSON.parse(
     readFileSync(
       join(
@@ -122,11 +138,16 @@ function publish(url: string): void {
       "utf8",
     ),
   ) as { name: string; examples: Record<string, unknown>[] }[];
-  const payload = examples.find((e) => e.name === "push")?.examples[0];
+  const payload = examples
+    .find((e) => e.name === "push")
+    ?.examples.find((p) => String(p.ref).startsWith("refs/heads/"));
   if (payload === undefined) {
-    throw new Error("no push example in @octokit/webhooks-examples");
+    throw new Error("no branch push example in @octokit/webhooks-examples");
   }
+  return { ...payload, after: commit };
+}
 
+function publish(url: string, payload: Record<string, unknown>): void {
   const dir = mkdtempSync(join(tmpdir(), "bii-demo-"));
   const event = join(dir, "event.json");
   const output = join(dir, "output");
