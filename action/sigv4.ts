@@ -1,8 +1,8 @@
 /**
  * AWS Signature Version 4 for one JSON POST. The SDK's signer does the same;
- * it is written out here because loading the SDK client costs ~100 ms of a
- * publish that otherwise takes ~50 ms (bench/results/publish.md), and a unit
- * test checks this signer against the SDK's, header for header.
+ * it is written out here because loading the SDK client takes longer than
+ * the whole rest of a publish (bench/results/publish.md), and a unit test
+ * checks this signer against the SDK's, header for header.
  */
 import { createHash, createHmac } from "node:crypto";
 
