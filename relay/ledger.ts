@@ -37,7 +37,9 @@ const PROGRAM = [
   'mkdir "$d" 2>/dev/null || exit ' + String(CLAIMED_ELSEWHERE),
   'out=$(bash -c "$4"); rc=$?',
   "id=$(printf '%s\\n' \"$out\" | sed -nE 's/.*Submitted batch job ([0-9]+).*/\\1/p; s/^([0-9]+)(;[A-Za-z0-9_.-]+)?[[:space:]]*$/\\1/p' | tail -n 1)",
-  'if [ $rc -eq 0 ] && [ -n "$id" ]; then printf "%s\\n" "$id" > "$d/job_id.tmp" && mv "$d/job_id.tmp" "$d/job_id"; else rm -rf "$d"; fi',
+  // A job id in the output means a job exists, even if the script failed
+  // or was stopped afterwards: it is recorded, so no retry submits again.
+  'if [ -n "$id" ]; then printf "%s\\n" "$id" > "$d/job_id.tmp" && mv "$d/job_id.tmp" "$d/job_id"; else rm -rf "$d"; fi',
   "printf '%s\\n' \"$out\"",
   "exit $rc",
 ].join("; ");

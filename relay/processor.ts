@@ -129,7 +129,7 @@ export class Processor {
     const heartbeat = this.startHeartbeat(message, log);
     let outcome: Outcome;
     try {
-      outcome = await this.submit(message, request);
+      outcome = await this.submit(message, request, log);
     } finally {
       await heartbeat.stop();
     }
@@ -165,7 +165,7 @@ export class Processor {
         },
         `job submission failed: ${outcome.error}`,
       );
-      await this.retryLater(message, log);
+      await this.retryLater(message, log, outcome.error);
     }
     return outcome;
   }
@@ -173,6 +173,7 @@ export class Processor {
   private async submit(
     message: Message,
     request: JobRequest,
+    log: Logger,
   ): Promise<Outcome> {
     const timeout = this.deps.jobTimeoutSeconds;
     const command = jobCommand(request, message.MessageId ?? "");
@@ -203,9 +204,20 @@ export class Processor {
       if (answer.kind === "claimed-elsewhere") {
         return { kind: "in-progress" };
       }
-      const jobId =
-        result.exitCode === 0 ? findJobId(result.stdout) : undefined;
+      // As in the ledger: a printed job id means the job exists, whatever
+      // the script did after sbatch.
+      const jobId = findJobId(result.stdout);
       if (jobId !== undefined) {
+        if (result.exitCode !== 0) {
+          log.warn(
+            {
+              event: "script_failed_after_submit",
+              job_id: jobId,
+              error: failureText(result),
+            },
+            `the script failed after submitting job ${jobId}; the job stands`,
+          );
+        }
         return { kind: "submitted", jobId, duplicate: false };
       }
       return {
@@ -280,8 +292,21 @@ export class Processor {
     }
   }
 
-  private async retryLater(message: Message, log: Logger): Promise<void> {
+  private async retryLater(
+    message: Message,
+    log: Logger,
+    error?: string,
+  ): Promise<void> {
     const attempt = receiveCount(message);
+    const limit = this.deps.queue.maxReceiveCount;
+    if (limit !== undefined && attempt >= limit) {
+      // SQS moves it on its next receive; this is the last word on why.
+      log.error(
+        { event: "message_dead_lettered", attempt, error },
+        `attempt ${attempt} of ${limit} failed: the queue's redrive policy moves the message to the dead-letter queue`,
+      );
+    }
+
     const base = this.deps.retryDelaySeconds * 1000;
     const delay =
       backoffMs(attempt, base, 12 * 3600 * 1000, this.deps.random) / 1000;

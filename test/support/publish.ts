@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 
 import {
   GetQueueAttributesCommand,
+  SendMessageBatchCommand,
   SendMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
@@ -89,4 +90,41 @@ export function webhookExample(
     throw new Error(`no '${name}' example in @octokit/webhooks-examples`);
   }
   return found;
+}
+
+/**
+ * Sends many contract messages, ten to a SendMessageBatch call.
+ * @returns the message ids, in order
+ */
+export async function sendJobs(
+  client: SQSClient,
+  queueUrl: string,
+  messages: Partial<JobMessage>[],
+  secret?: string,
+): Promise<string[]> {
+  const ids: string[] = [];
+
+  for (let i = 0; i < messages.length; i += 10) {
+    const entries = messages.slice(i, i + 10).map((overrides, j) => {
+      const encoded = encodeMessage(
+        jobMessage({ sha: newSha(), ...overrides }),
+        secret,
+      );
+      return {
+        Id: String(j),
+        MessageBody: encoded.body,
+        MessageAttributes: encoded.attributes,
+      };
+    });
+    const result = await client.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }),
+    );
+    if ((result.Failed ?? []).length > 0) {
+      throw new Error(
+        `SendMessageBatch failed: ${JSON.stringify(result.Failed)}`,
+      );
+    }
+    ids.push(...(result.Successful ?? []).map((s) => s.MessageId ?? ""));
+  }
+  return ids;
 }

@@ -100,6 +100,26 @@ export class RelayProcess {
     return String(line?.url);
   }
 
+  /** Sends a signal now, without waiting. */
+  signal(name: NodeJS.Signals): void {
+    this.child.kill(name);
+  }
+
+  /** Waits for the process to exit, at most `timeoutMs`. */
+  async exited(timeoutMs = 60_000): Promise<number | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new Error(`the relay did not exit within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exit, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /**
    * Sends SIGTERM and waits for the exit; SIGKILL after `timeoutMs`.
    * @returns the exit code (null when killed)
