@@ -82,9 +82,12 @@ export class Consumer {
       }
 
       try {
+        // Not aborted by stop(): a long poll cut short can still hand
+        // messages to the closed connection, hiding them for the whole
+        // visibility timeout. It ends within its wait time, and what it
+        // brings after stop() is released at once.
         const messages = await this.receive(
           this.deps.concurrency - this.inFlight.size,
-          signal,
         );
         this.failures = 0;
         if (this.stopped()) {
