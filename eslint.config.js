@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js"] },
+        projectService: { allowDefaultProject: ["*.js", "scripts/*.js"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["*.js"],
+    files: ["*.js", "scripts/*.js"],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -19,8 +19,19 @@ trap stop_stack EXIT
 
 bash stack/stack.sh up
 
+# Fault tests stop and freeze the stack's shared daemons, so they run one
+# at a time after the rest, which run in parallel.
+results="$PWD/.stack/results"
+rm -rf "$results"
+mkdir -p "$results"
+
 status=0
-npm run --silent jest -- "$@" || status=$?
+npm run --silent jest -- --passWithNoTests --testPathIgnorePatterns /faults/ \
+  --json --outputFile "$results/main.json" "$@" || status=$?
+npm run --silent jest -- --passWithNoTests --runInBand --testPathPatterns /faults/ \
+  --json --outputFile "$results/faults.json" "$@" || status=$?
+
+node scripts/test-totals.js "$results"/*.json || status=1
 if [ "$status" -ne 0 ]; then
   echo "test: failed; the stack's logs follow" >&2
   bash stack/stack.sh logs >&2 || true
