@@ -194,9 +194,11 @@ export class SshSession {
     const stop = this.startStop(options);
 
     try {
-      const link = await this.untilStopped(this.ensureLink(), stop);
-      const release = await this.untilStopped(this.slots.acquire(), stop);
+      const slot = this.slots.acquire(stop.signal);
+      const release = await this.untilStopped(slot, stop);
       try {
+        // Connect only now: the connection may have dropped while we waited.
+        const link = await this.untilStopped(this.ensureLink(), stop);
         return await this.execute(link, command, stdin, stop);
       } finally {
         release();
@@ -383,7 +385,7 @@ export class SshSession {
         if (outcome.kind === "result") {
           resolve(outcome.result);
         } else if (outcome.kind === "refused") {
-          reject(this.execError(outcome.error, link));
+          reject(this.execError(outcome.error, link, outcome.requested));
         } else {
           reject(this.unfinishedError(link));
         }
@@ -398,13 +400,14 @@ export class SshSession {
       try {
         link.client.exec(command, (error, channel) => {
           if (error !== undefined) {
-            run.refused(error);
+            run.refused(error, true);
           } else {
             run.started(channel, stdin);
           }
         });
       } catch (error) {
-        run.refused(toError(error));
+        // ssh2 throws before sending anything when the socket is gone.
+        run.refused(toError(error), false);
       }
     });
   }
@@ -505,9 +508,16 @@ export class SshSession {
     });
   }
 
-  private execError(error: Error & { reason?: unknown }, link: Link): SshError {
+  private execError(
+    error: Error & { reason?: unknown },
+    link: Link,
+    requested: boolean,
+  ): SshError {
+    // A channel open failure (it has a reason code) or a request never sent
+    // ran nothing; otherwise the exec request may have reached the server
+    // before the connection went.
     if (!link.open) {
-      return this.lostError(link, error.reason === undefined);
+      return this.lostError(link, requested && error.reason === undefined);
     }
     const what =
       error.reason === undefined
@@ -566,7 +576,12 @@ export class SshSession {
 /** How one channel ended. */
 type ChannelOutcome =
   | { kind: "result"; result: RunResult }
-  | { kind: "refused"; error: Error & { reason?: unknown } }
+  | {
+      kind: "refused";
+      error: Error & { reason?: unknown };
+      /** Whether the exec request was sent before it failed. */
+      requested: boolean;
+    }
   | { kind: "lost" };
 
 /**
@@ -615,8 +630,8 @@ class ChannelRun {
     }
   }
 
-  refused(error: Error): void {
-    this.settle({ kind: "refused", error });
+  refused(error: Error, requested: boolean): void {
+    this.settle({ kind: "refused", error, requested });
   }
 
   stop(): void {
@@ -703,10 +718,14 @@ class ChannelSlots {
     this.free = size;
   }
 
-  /** Waits for a free channel; the returned function gives it back. */
-  acquire(): Promise<() => void> {
-    return new Promise((resolve) => {
+  /**
+   * Waits for a free channel; the returned function gives it back. A wait
+   * that is aborted leaves the queue, so its slot goes to the next caller.
+   */
+  acquire(signal: AbortSignal): Promise<() => void> {
+    return new Promise((resolve, reject) => {
       const grant = () => {
+        signal.removeEventListener("abort", leave);
         let released = false;
         resolve(() => {
           if (!released) {
@@ -715,11 +734,17 @@ class ChannelSlots {
           }
         });
       };
+      const leave = () => {
+        this.waiting.splice(this.waiting.indexOf(grant), 1);
+        reject(new Error("stopped while waiting for a channel"));
+      };
+
       if (this.free > 0) {
         this.free -= 1;
         grant();
       } else {
         this.waiting.push(grant);
+        signal.addEventListener("abort", leave, { once: true });
       }
     });
   }
