@@ -271,25 +271,29 @@ export class SshSession {
     let refusal: string | undefined;
 
     return new Promise<Link>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: Error) => {
+        if (!settled) {
+          settled = true;
+          reject(this.connectError(error, refusal));
+        }
+      };
+
       client.on("error", (error) => {
         if (link.open) {
           link.lostWith = error;
-          return;
+        } else {
+          fail(error);
         }
-        reject(this.connectError(error, refusal));
       });
       client.once("ready", () => {
+        settled = true;
         link.open = true;
         resolve(link);
       });
       client.on("close", () => {
         this.onLinkClosed(link);
-        reject(
-          this.error(
-            "connect",
-            "the server closed the connection before login",
-          ),
-        );
+        fail(new Error("the server closed the connection before login"));
       });
 
       try {
@@ -299,6 +303,7 @@ export class SshSession {
           }),
         );
       } catch (error) {
+        settled = true;
         reject(this.configError(error));
       }
     });
@@ -625,8 +630,10 @@ class ChannelRun {
     channel.on("error", () => undefined);
 
     channel.write(stdin);
+    // Stopped while the server was starting it: kill it now, even if the
+    // run has already given up waiting for it.
     if (this.stopped) {
-      this.stop();
+      this.killChannel(channel);
     }
   }
 
@@ -635,13 +642,17 @@ class ChannelRun {
   }
 
   stop(): void {
-    this.stopped = true;
-    if (this.channel === undefined || this.done) {
+    if (this.stopped || this.done) {
       return;
     }
+    this.stopped = true;
 
-    this.killChannel(this.channel);
-    this.graceTimer ??= this.timers.setTimeout(() => {
+    if (this.channel !== undefined) {
+      this.killChannel(this.channel);
+    }
+    // The server may never confirm: the connection can go quiet, or hang
+    // before it answers the exec request. The run ends regardless.
+    this.graceTimer = this.timers.setTimeout(() => {
       this.finish();
     }, CLOSE_GRACE_MS);
   }

@@ -229,6 +229,27 @@ describe("the deadline", () => {
     });
   });
 
+  it("ends the run soon after the deadline even if the server never answers the exec request", async () => {
+    let asked!: () => void;
+    const execRequested = new Promise<void>((resolve) => (asked = resolve));
+    server.onSession = (s) => {
+      s.removeAllListeners("exec");
+      s.on("exec", () => {
+        asked();
+      });
+    };
+    const result = session.run("stuck", stdin, { deadlineMs: 1000 });
+    await execRequested;
+
+    timers.advance(1000);
+    timers.advance(10_000);
+
+    await expect(result).resolves.toMatchObject({
+      timedOut: true,
+      exitCode: null,
+    });
+  });
+
   it("fails without running anything when it passes before the handshake", async () => {
     const silent = await silentServer();
     const stalled = newSession(server, {
