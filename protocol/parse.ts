@@ -20,6 +20,9 @@ export class ContractError extends Error {
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+// The characters SQS accepts in bodies and attribute values.
+const SQS_TEXT = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
+
 const RULES: Record<string, [RegExp, string]> = {
   event: [/^[a-z_]{1,64}$/, "a GitHub event name such as 'push'"],
   repository: [
@@ -135,9 +138,9 @@ function attributeProblems(attributes: unknown): string[] {
         `attribute name ${quote(name)} is not allowed: ${nameProblem}`,
       );
     }
-    if (typeof v !== "string" || v.includes("\0")) {
+    if (typeof v !== "string" || !SQS_TEXT.test(v)) {
       problems.push(
-        `attribute ${quote(name)} has value ${quote(v)} (expected a string without NUL characters)`,
+        `attribute ${quote(name)} has value ${quote(v)} (expected text SQS accepts: no control characters other than tab, newline and carriage return)`,
       );
     }
   }

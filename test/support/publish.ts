@@ -11,7 +11,6 @@ import {
 import { encodeMessage } from "../../protocol/encode.js";
 import type { JobMessage } from "../../protocol/message.js";
 import { jobMessage } from "./messages.js";
-import { stack } from "./stack.js";
 
 /**
  * A commit id no earlier run used, so that the relay's ledger on the
@@ -73,23 +72,6 @@ export function readJobEnv(path: string): Record<string, string> {
     }
   }
   return env;
-}
-
-/** A real webhook payload from @octokit/webhooks-examples. */
-export function webhookExample(
-  name: string,
-  pick: (payload: Record<string, unknown>) => boolean = () => true,
-): Record<string, unknown> {
-  const file = `${stack().stateDir}/../node_modules/@octokit/webhooks-examples/api.github.com/index.json`;
-  const all = JSON.parse(readFileSync(file, "utf8")) as {
-    name: string;
-    examples: Record<string, unknown>[];
-  }[];
-  const found = all.find((e) => e.name === name)?.examples.find(pick);
-  if (found === undefined) {
-    throw new Error(`no '${name}' example in @octokit/webhooks-examples`);
-  }
-  return found;
 }
 
 /**

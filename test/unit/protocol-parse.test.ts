@@ -87,4 +87,16 @@ describe("parseMessage", () => {
       expect.stringMatching(/^timestamp "2026-01-31T12:00:00" is not valid/),
     ]);
   });
+
+  it("refuses attribute values with characters SQS would refuse", () => {
+    const body = JSON.stringify(
+      jobMessage({
+        attributes: { OK: "tab\tnew\nline 🚀", BAD: "bell\u0007" },
+      }),
+    );
+
+    expect(problemsOf(body)).toEqual([
+      expect.stringMatching(/^attribute "BAD" has value "bell\\u0007"/),
+    ]);
+  });
 });
