@@ -15,7 +15,10 @@ import {
 } from "./host-key.js";
 import { SshError, type SshErrorKind } from "./ssh-error.js";
 
-/** Where a session stands; "closed" is final. */
+/**
+ * Where a session stands: "idle" has no connection (none yet, or it was
+ * lost; the next command opens one), "closed" is final.
+ */
 export type SessionState = "idle" | "connecting" | "ready" | "closed";
 
 /** The logging a session does, in pino's `(fields, message)` form. */
@@ -42,11 +45,20 @@ export interface SshSessionOptions {
   passphrase?: string;
   /** What the server's host key must match. */
   hostKey: HostKeyPolicy;
-  /** @defaultValue 15000 */
+  /**
+   * How often to check an idle connection is alive, in ms.
+   * @defaultValue 15000
+   */
   keepaliveIntervalMs?: number;
-  /** Unanswered keepalives before the connection counts as lost. @defaultValue 3 */
+  /**
+   * Unanswered keepalives before the connection counts as lost.
+   * @defaultValue 3
+   */
   keepaliveCountMax?: number;
-  /** How long the TCP connect, handshake and login may take. @defaultValue 20000 */
+  /**
+   * How long the TCP connect, handshake and login may take, in ms.
+   * @defaultValue 20000
+   */
   readyTimeoutMs?: number;
   /**
    * Commands open at once on the connection; more wait for a free one.
@@ -76,7 +88,10 @@ export interface RunResult {
   signal: string | null;
   stdout: string;
   stderr: string;
-  /** The deadline passed (or the caller aborted) and the command was killed. */
+  /**
+   * The deadline passed (or the caller aborted) and the command was killed.
+   * A command whose own exit status arrived meanwhile is not timed out.
+   */
   timedOut: boolean;
   /** Output beyond {@link MAX_OUTPUT_BYTES} per stream was dropped. */
   truncated: boolean;
