@@ -1,101 +1,16 @@
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { SQSClient } from "@aws-sdk/client-sqs";
 
 import { relayEnv } from "../support/relay-env.js";
 import { RelayProcess } from "../support/relay-process.js";
-import {
-  createQueue,
-  deleteQueue,
-  sqsClient,
-  stack,
-} from "../support/stack.js";
+import { TestSshd } from "../support/sshd.js";
+import { createQueue, deleteQueue, sqsClient } from "../support/stack.js";
 
 // The stack's sshd serves every test at once; this test stops an sshd of
 // its own (same configuration and host key, another port), so that only
 // this relay loses its cluster.
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        resolve(typeof address === "object" && address ? address.port : 0);
-      });
-    });
-  });
-}
-
-/** Starts sshd on `port`; resolves once its pid file is written. */
-async function startSshd(port: number, dir: string): Promise<void> {
-  execFileSync("/usr/sbin/sshd", [
-    "-f",
-    stack().sshdConfig,
-    "-o",
-    `Port=${port}`,
-    "-o",
-    `PidFile=${join(dir, "sshd.pid")}`,
-    "-E",
-    join(dir, "sshd.log"),
-  ]);
-  for (let i = 0; i < 50 && !existsSync(join(dir, "sshd.pid")); i++) {
-    await sleep(100);
-  }
-}
-
-/** Children of a process, by id, from /proc. */
-function childrenOf(pid: number): number[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .filter((name) => {
-      try {
-        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-        return (
-          Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid
-        );
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-/**
- * Stops this test's sshd: the listener and the sessions it forked, which
- * are the relay's connections, so the relay sees the cluster go away.
- */
-async function stopSshd(dir: string): Promise<void> {
-  const pidFile = join(dir, "sshd.pid");
-  if (!existsSync(pidFile)) {
-    return;
-  }
-  const pid = Number(readFileSync(pidFile, "utf8"));
-  for (const id of [pid, ...childrenOf(pid)]) {
-    try {
-      process.kill(id, "SIGTERM");
-    } catch {
-      // Already gone.
-    }
-  }
-  for (let i = 0; i < 50 && existsSync(pidFile); i++) {
-    await sleep(100);
-  }
-}
 
 async function status(url: string, path: string): Promise<number> {
   return (await fetch(`${url}${path}`)).status;
@@ -124,25 +39,14 @@ async function readyzBecomes(url: string, want: number): Promise<number[]> {
 }
 
 describe("readiness while the cluster's sshd goes away and returns", () => {
-  let dir: string;
+  let sshd: TestSshd;
   let client: SQSClient;
   let queueUrl: string;
   let relay: RelayProcess;
   let url: string;
-  let port: number;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "bii-relay-readiness-"));
-    port = await freePort();
-    const hostKey = readFileSync(
-      join(stack().stateDir, "ssh", "host_key.pub"),
-      "utf8",
-    );
-    writeFileSync(
-      join(dir, "known_hosts"),
-      `[127.0.0.1]:${port} ${hostKey.split(" ").slice(0, 2).join(" ")}\n`,
-    );
-    await startSshd(port, dir);
+    sshd = await TestSshd.start("readiness");
 
     client = sqsClient();
     queueUrl = await createQueue(
@@ -151,8 +55,8 @@ describe("readiness while the cluster's sshd goes away and returns", () => {
     );
     relay = RelayProcess.start(
       relayEnv(queueUrl, {
-        RIVANNA_PORT: String(port),
-        SSH_KNOWN_HOSTS: join(dir, "known_hosts"),
+        RIVANNA_PORT: String(sshd.port),
+        SSH_KNOWN_HOSTS: sshd.knownHostsPath,
         RIVANNA_SCRIPT: "/bin/true",
         RELAY_HTTP_HOST: "127.0.0.1",
         RELAY_HTTP_PORT: "0",
@@ -163,10 +67,9 @@ describe("readiness while the cluster's sshd goes away and returns", () => {
 
   afterAll(async () => {
     await relay.stop();
-    await stopSshd(dir);
+    await sshd.stop();
     await deleteQueue(client, queueUrl);
     client.destroy();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("is ready once the queue answers and the SSH connection is up", async () => {
@@ -182,12 +85,15 @@ describe("readiness while the cluster's sshd goes away and returns", () => {
     let whileDown: number[];
     let problems: unknown;
     try {
-      await stopSshd(dir);
+      // The listener and the connections it serves: the relay's cluster
+      // goes away, not only new logins.
+      await sshd.pause();
+      sshd.dropConnections();
       whileDown = await readyzBecomes(url, 503);
       problems = await (await fetch(`${url}/readyz`)).json();
     } finally {
       // Back promptly whatever happened, so nothing is left stopped.
-      await startSshd(port, dir);
+      await sshd.resume();
     }
     const whileReturning = await readyzBecomes(url, 200);
 

@@ -117,13 +117,16 @@ export class TestSshd {
     return pids.length;
   }
 
+  /** What this sshd has logged so far. */
+  log(): string {
+    return existsSync(this.logPath) ? readFileSync(this.logPath, "utf8") : "";
+  }
+
   /** How many logins sshd has accepted so far. */
   acceptedLogins(): number {
-    const log = existsSync(this.logPath)
-      ? readFileSync(this.logPath, "utf8")
-      : "";
-    return log.split("\n").filter((l) => l.includes("Accepted publickey"))
-      .length;
+    return this.log()
+      .split("\n")
+      .filter((l) => l.includes("Accepted publickey")).length;
   }
 
   /** Stops the listener and every connection. */
