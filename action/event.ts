@@ -5,21 +5,17 @@
  * ref. The payload is read as plain JSON: @actions/github's context would
  * load octokit just for this.
  */
+import type { JobMessage } from "../protocol/message.js";
 import { InputError } from "./input-error.js";
 
 /** The event's part of a message. */
-export interface EventFields {
-  event: string;
-  repository: string;
-  sha: string;
-  ref: string;
-  version: string;
-  actor: string;
-  runId: string;
-  runUrl: string;
+export type EventFields = Omit<
+  JobMessage,
+  "contract" | "attributes" | "timestamp"
+> & {
   /** A push that deleted its branch or tag: there is nothing to build. */
   deleted: boolean;
-}
+};
 
 /**
  * Derives the message fields from the runner's environment and payload.
