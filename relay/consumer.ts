@@ -42,6 +42,8 @@ export class Consumer {
   lastPollAt = 0;
   /** Whether the last receive call failed. */
   pollFailing = false;
+  /** Whether receiving waits for the cluster to answer again. */
+  waitingForCluster = false;
 
   constructor(deps: ConsumerDeps) {
     this.deps = deps;
@@ -72,12 +74,14 @@ export class Consumer {
         continue;
       }
       if (this.deps.availability?.degraded === true && this.deps.probe) {
+        this.waitingForCluster = true;
         await this.deps.availability.waitUntilUp(
           this.deps.probe,
           this.deps.delay ?? defaultDelay,
           signal,
           this.deps.random,
         );
+        this.waitingForCluster = false;
         continue;
       }
 

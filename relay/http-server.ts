@@ -28,6 +28,8 @@ export interface LoopState {
   lastPollAt: number;
   pollFailing: boolean;
   inFlightCount: number;
+  /** Receiving is paused until the cluster answers: alive, not ready. */
+  waitingForCluster: boolean;
 }
 
 /** An SSH session the readiness probe checks and, when down, opens. */
@@ -86,7 +88,10 @@ export class Probes {
 
     const since = Math.max(loop.lastPollAt, this.startedAt);
     const silentMs = this.now() - since;
-    const waiting = !loop.pollFailing && loop.inFlightCount < concurrency;
+    const waiting =
+      !loop.pollFailing &&
+      !loop.waitingForCluster &&
+      loop.inFlightCount < concurrency;
     if (waiting && silentMs > waitTimeSeconds * 1000 + STALL_SLACK_MS) {
       return fail(
         `no receive call has returned for ${Math.round(silentMs / 1000)} s (expected within RELAY_WAIT_SECONDS=${waitTimeSeconds} plus 60 s)`,
@@ -107,6 +112,11 @@ export class Probes {
       problems.push("no receive call has succeeded yet");
     } else if (this.sources.loop.pollFailing) {
       problems.push("the queue is unreachable: the last receive call failed");
+    }
+    if (this.sources.loop.waitingForCluster) {
+      problems.push(
+        "the cluster cannot take work: receiving waits until it answers",
+      );
     }
 
     const sessions = this.sources.sessions();

@@ -18,7 +18,12 @@ function probesFor(overrides: Partial<ProbeSources> = {}): {
   clock: { now: number };
 } {
   const clock = { now: T0 };
-  const loop = { lastPollAt: T0 - 1000, pollFailing: false, inFlightCount: 0 };
+  const loop = {
+    lastPollAt: T0 - 1000,
+    pollFailing: false,
+    inFlightCount: 0,
+    waitingForCluster: false,
+  };
   const probes = new Probes({
     loop,
     loopRunning: () => true,
@@ -61,6 +66,15 @@ describe("the liveness probe", () => {
       ok: false,
       problems: ["the poll loop has ended"],
     });
+  });
+
+  it("stays ok while receiving waits for the cluster, however long", () => {
+    const { probes, loop, clock } = probesFor();
+
+    loop.waitingForCluster = true;
+    clock.now = T0 + 3600_000;
+
+    expect(probes.live()).toEqual({ ok: true, problems: [] });
   });
 
   it("fails when no receive call has returned for the wait plus a minute", () => {
@@ -107,6 +121,18 @@ describe("the readiness probe", () => {
     ]);
   });
 
+  it("is not ready while receiving waits for the cluster", async () => {
+    const { probes, loop } = probesFor();
+    loop.waitingForCluster = true;
+
+    await expect(probes.ready()).resolves.toEqual({
+      ok: false,
+      problems: [
+        "the cluster cannot take work: receiving waits until it answers",
+      ],
+    });
+  });
+
   it("opens an SSH session that is not up, and is ready once it connects", async () => {
     const session = fakeSession(true);
     const { probes } = probesFor({ sessions: () => [session] });
@@ -131,7 +157,12 @@ describe("the readiness probe", () => {
 
 describe("the HTTP endpoint", () => {
   let endpoint: HttpEndpoint;
-  const loop = { lastPollAt: 0, pollFailing: false, inFlightCount: 0 };
+  const loop = {
+    lastPollAt: 0,
+    pollFailing: false,
+    inFlightCount: 0,
+    waitingForCluster: false,
+  };
 
   beforeAll(async () => {
     const metrics = new RelayMetrics({ processMetrics: false });
