@@ -2,26 +2,24 @@
  * What one publish costs: the bundled action (dist/index.js) beside
  * `aws sqs send-message` and a bare `node -e 0`, each a new process sending
  * to the same queue on the local stack, in alternating rounds so a busy
- * moment hits every command alike. Writes bench/results/publish.md.
- *
- *   npm run bench:publish             (BENCH_ROUNDS=31 for more rounds)
+ * moment hits every command alike.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { PurgeQueueCommand } from "@aws-sdk/client-sqs";
-import { format } from "prettier";
+import { PurgeQueueCommand, type SQSClient } from "@aws-sdk/client-sqs";
 
 import {
   createQueue,
   deleteQueue,
   repoRoot,
-  sqsClient,
   stack,
   testCredentials,
 } from "../test/support/stack.js";
+import { fixed, medianWithSpread, type Section } from "./report.js";
+import { summarize, type Summary } from "./stats.js";
 
 interface Contender {
   name: string;
@@ -30,8 +28,9 @@ interface Contender {
   env: Record<string, string | undefined>;
 }
 
-const rounds = Number(process.env.BENCH_ROUNDS ?? "21");
 const warmup = 2;
+const BARE = "node -e 0";
+const CLI = "aws sqs send-message";
 
 function contenders(queueUrl: string, dir: string): Contender[] {
   const { sqsEndpoint, region } = stack();
@@ -67,7 +66,7 @@ function contenders(queueUrl: string, dir: string): Contender[] {
 
   return [
     {
-      name: "node -e 0",
+      name: BARE,
       command: process.execPath,
       args: ["-e", "0"],
       env: aws,
@@ -92,7 +91,7 @@ function contenders(queueUrl: string, dir: string): Contender[] {
       },
     },
     {
-      name: "aws sqs send-message",
+      name: CLI,
       command: "aws",
       args: [
         "--endpoint-url",
@@ -129,63 +128,78 @@ function time(contender: Contender): number {
   return ms;
 }
 
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return (
-    sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
-  );
+/** How many alternating rounds to time, after two warm-up rounds. */
+export interface PublishSettings {
+  rounds: number;
 }
 
-function report(list: Contender[], times: Map<string, number[]>): string {
-  const median = (name: string) => quantile(times.get(name) ?? [], 0.5);
-  const bare = median("node -e 0");
-  const cli = median("aws sqs send-message");
+async function timeRounds(
+  client: SQSClient,
+  queueUrl: string,
+  list: Contender[],
+  rounds: number,
+): Promise<Map<string, number[]>> {
+  const times = new Map(list.map((c) => [c.name, [] as number[]]));
+  for (let round = 0; round < warmup + rounds; round++) {
+    // Each round starts with another command, so none always runs first.
+    for (let i = 0; i < list.length; i++) {
+      const contender = list[(round + i) % list.length];
+      if (contender === undefined) {
+        continue;
+      }
+      const ms = time(contender);
+      if (round >= warmup) {
+        times.get(contender.name)?.push(ms);
+      }
+    }
+    await client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
+  }
+  return times;
+}
+
+function publishSection(
+  list: Contender[],
+  summaries: Map<string, Summary>,
+  rounds: number,
+): Section {
+  const median = (name: string) => summaries.get(name)?.median ?? NaN;
   const rows = list.map(({ name }) => {
-    const all = times.get(name) ?? [];
-    const m = median(name);
-    return `| ${name} | ${m.toFixed(0)} | ${quantile(all, 0.1).toFixed(0)}-${quantile(all, 0.9).toFixed(0)} | ${(m / bare).toFixed(2)}x | ${(m / cli).toFixed(2)}x |`;
+    const s = summaries.get(name);
+    return [
+      name,
+      s === undefined ? "n/a" : medianWithSpread(s),
+      `${fixed(median(name) / median(BARE), 2)}x`,
+      `${fixed(median(name) / median(CLI), 2)}x`,
+    ];
   });
 
-  return [
-    "# Publishing cost",
-    "",
-    `Wall time of one publish, each a new process sending one message to a standard queue on the local stack (fauxqs on 127.0.0.1), ${rounds} alternating rounds after ${warmup} warm-up rounds. Measured ${new Date().toISOString().slice(0, 16)}Z with Node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0]?.toFixed(2) ?? "?"} at the end.`,
-    "",
-    "| command | median ms | p10-p90 ms | / node -e 0 | / aws CLI |",
-    "| --- | --- | --- | --- | --- |",
-    ...rows,
-    "",
-    "The action's run is signed, carries one custom attribute and writes its outputs and job summary. With keys in the environment (what aws-actions/configure-aws-credentials sets) it loads no AWS SDK; the SDK-chain row shows the cost when credentials must come from elsewhere (here a profile file). Against AWS the endpoint is HTTPS, which adds loading TLS (~15 ms measured here) and the network round trips.",
-    "",
-  ].join("\n");
+  return {
+    title: "Publishing cost",
+    method: `Wall time of one publish, each a new process sending one message to a standard queue on the local stack (fauxqs on 127.0.0.1), ${rounds} alternating rounds after ${warmup} warm-up rounds. Milliseconds, median (p10-p90).`,
+    header: ["command", "ms", "/ node -e 0", "/ aws CLI"],
+    rows,
+    notes: [
+      "The action's run is signed, carries one custom attribute and writes its outputs and job summary. With keys in the environment (what aws-actions/configure-aws-credentials sets) it loads no AWS SDK; the SDK-chain row shows the cost when credentials must come from elsewhere (here a profile file). Against AWS the endpoint is HTTPS, which adds loading TLS (~15 ms measured here) and the network round trips.",
+    ],
+  };
 }
 
-async function main(): Promise<void> {
-  const client = sqsClient();
+/** Runs the publish benchmark on a queue of its own. */
+export async function benchPublish(
+  client: SQSClient,
+  settings: PublishSettings,
+): Promise<{ section: Section }> {
   const queueUrl = await createQueue(client, "bench-publish");
   const dir = mkdtempSync(join(tmpdir(), "bii-bench-"));
   try {
     const list = contenders(queueUrl, dir);
-    const times = new Map(list.map((c) => [c.name, [] as number[]]));
-    for (let round = 0; round < warmup + rounds; round++) {
-      for (const contender of list) {
-        const ms = time(contender);
-        if (round >= warmup) {
-          times.get(contender.name)?.push(ms);
-        }
-      }
-      await client.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
-    }
-
-    // Formatted as `npm run check` expects the committed file to be.
-    const markdown = await format(report(list, times), { parser: "markdown" });
-    writeFileSync(join(repoRoot, "bench", "results", "publish.md"), markdown);
-    process.stdout.write(markdown);
+    const times = await timeRounds(client, queueUrl, list, settings.rounds);
+    const summaries = new Map(
+      [...times].map(([name, values]) => [name, summarize(values)]),
+    );
+    return { section: publishSection(list, summaries, settings.rounds) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await deleteQueue(client, queueUrl);
-    client.destroy();
   }
 }
-
-await main();
