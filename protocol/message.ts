@@ -60,6 +60,13 @@ export const ATTRIBUTE = {
 /** SQS allows at most this many message attributes on one message. */
 export const MAX_MESSAGE_ATTRIBUTES = 10;
 
+/**
+ * The longest custom attribute value, in UTF-8 bytes: Linux refuses to
+ * start a program with any one environment string over 128 KiB, and the
+ * value reaches the job as one.
+ */
+export const MAX_ATTRIBUTE_VALUE_BYTES = 64 * 1024;
+
 /** SQS's limit for body plus attribute names, types and values, in bytes. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -93,13 +100,11 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   "LOGNAME",
   "IFS",
   "ENV",
-  "BASH_ENV",
   "CDPATH",
   "GLOBIGNORE",
   "PS4",
   "PROMPT_COMMAND",
   "SHELLOPTS",
-  "BASHOPTS",
   "TMPDIR",
   "NODE_OPTIONS",
   "PERL5OPT",
@@ -111,10 +116,14 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   "JAVA_TOOL_OPTIONS",
 ]);
 
-/** Prefixes no custom attribute name may start with (case-insensitive). */
+/**
+ * Prefixes no custom attribute name may start with (case-insensitive). The
+ * relay's remote bootstrap refuses `BASH*`, `LD_*` and `bii_*` names on its
+ * own as well; this list keeps every such name out of a message first.
+ */
 export const RESERVED_PREFIXES = [
   "LD_",
-  "BASH_FUNC_",
+  "BASH",
   "SLURM_",
   "SBATCH_",
   "SRUN_",

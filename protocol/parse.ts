@@ -2,6 +2,7 @@ import {
   CONTRACT_VERSION,
   customNameProblem,
   type JobMessage,
+  MAX_ATTRIBUTE_VALUE_BYTES,
 } from "./message.js";
 
 /** A body that does not follow the contract; `problems` names each field. */
@@ -141,6 +142,10 @@ function attributeProblems(attributes: unknown): string[] {
     if (typeof v !== "string" || !SQS_TEXT.test(v)) {
       problems.push(
         `attribute ${quote(name)} has value ${quote(v)} (expected text SQS accepts: no control characters other than tab, newline and carriage return)`,
+      );
+    } else if (Buffer.byteLength(v) > MAX_ATTRIBUTE_VALUE_BYTES) {
+      problems.push(
+        `attribute ${quote(name)} is ${Buffer.byteLength(v)} bytes (expected at most ${MAX_ATTRIBUTE_VALUE_BYTES}: it reaches the job as one environment variable)`,
       );
     }
   }

@@ -93,7 +93,7 @@ export function loadConfig(env: Env): RelayConfig {
       10,
       43_200,
     ),
-    retryDelaySeconds: integer(env, "RELAY_RETRY_DELAY_SECONDS", 30, 0, 43_200),
+    retryDelaySeconds: integer(env, "RELAY_RETRY_DELAY_SECONDS", 30, 1, 43_200),
     jobTimeoutSeconds: integer(env, "RELAY_JOB_TIMEOUT_SECONDS", 60, 1, 3600),
     shutdownGraceSeconds: integer(
       env,
@@ -137,10 +137,12 @@ function queueSettings(
     throw error;
   }
 
-  const [regionSetting, region = address.region] = firstSet(env, [
+  // The queue's own region wins: signing for another one would fail.
+  const [regionSetting, fromEnv] = firstSet(env, [
     "AWS_REGION",
     "AWS_DEFAULT_REGION",
   ]);
+  const region = address.region ?? fromEnv;
   if (region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
     throw new ConfigError(
       regionSetting,
@@ -308,16 +310,17 @@ function signingSecret(env: Env): string | undefined {
   const secret = file
     ? readSecretFile(file, "SIGNING_SECRET_FILE").toString("utf8").trim()
     : env.SIGNING_SECRET;
-  // An empty file is a mistake, not a wish to accept unsigned messages.
-  if (secret === undefined || (secret === "" && !file)) {
+  // Set but empty is a mistake (an unset variable substituted, an empty
+  // file), not a wish to accept unsigned messages.
+  if (secret === undefined && !file) {
     return undefined;
   }
-  if (secret.length < 16) {
+  if (secret === undefined || secret.length < 16) {
     // The value itself is never quoted: it is a secret.
     throw new ConfigError(
       file ? "SIGNING_SECRET_FILE" : "SIGNING_SECRET",
       "(hidden)",
-      "a secret of at least 16 characters",
+      "a secret of at least 16 characters (leave the variable unset to run unsigned messages)",
     );
   }
   return secret;

@@ -155,9 +155,23 @@ export class Consumer {
   }
 
   private start(message: Message): void {
-    const work: Promise<unknown> = this.deps.process(message).finally(() => {
-      this.inFlight.delete(work);
-    });
+    const work: Promise<unknown> = this.deps
+      .process(message)
+      .catch((error: unknown) => {
+        // process() settles every message itself; reaching this is a bug,
+        // and the message returns after its visibility timeout.
+        this.deps.logger.error(
+          {
+            event: "message_crashed",
+            message_id: message.MessageId,
+            err: error,
+          },
+          "processing a message failed unexpectedly",
+        );
+      })
+      .finally(() => {
+        this.inFlight.delete(work);
+      });
     this.inFlight.add(work);
   }
 

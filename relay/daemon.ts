@@ -27,9 +27,16 @@ export async function runUntilSignalled(
       queue_url: config.queueUrl,
       routes: config.routes.length,
       concurrency: config.concurrency,
+      signing: config.signingSecret !== undefined,
     },
     "relay started",
   );
+  if (config.signingSecret === undefined) {
+    logger.warn(
+      { event: "signing_off" },
+      "no signing secret: anyone who can send to the queue can start jobs on the allowed repositories' routes",
+    );
+  }
 
   let looping = true;
   const endpoint = await serveRelay(config, relay, logger, () => looping);
@@ -59,19 +66,23 @@ export async function runUntilSignalled(
 
 function firstSignal(logger: Logger): Promise<string> {
   return new Promise((resolve) => {
+    let stopping = false;
+    // One handler for both signals: the first starts the drain, any second
+    // one, SIGTERM or SIGINT, ends the process at once.
     const onSignal = (name: NodeJS.Signals): void => {
-      process.once(name, () => {
+      if (stopping) {
         logger.warn(
           { event: "relay_killed", signal: name },
           "second signal: exiting now",
         );
         process.exit(EXIT_FORCED);
-      });
+      }
+      stopping = true;
       resolve(name);
     };
 
-    process.once("SIGTERM", onSignal);
-    process.once("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
   });
 }
 

@@ -75,6 +75,14 @@ export function checkMessage(
   const signature = received.attributes[ATTRIBUTE.signature]?.StringValue;
 
   if (policy.signingSecret !== undefined) {
+    // A legacy message's values travel in attributes, which no signature
+    // covers: with a secret, only contract bodies are run.
+    if (legacy) {
+      return refuse(
+        "unsigned",
+        "the body is not the JSON contract, and with a signing secret configured only signed contract messages are run (send with the Action or templates/travis.yml)",
+      );
+    }
     if (signature === undefined) {
       return refuse(
         "unsigned",

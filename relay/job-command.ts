@@ -72,19 +72,3 @@ function sbatchArgv(action: SbatchAction, message: JobMessage): string[] {
   argv.push(action.script);
   return argv;
 }
-
-/**
- * Finds the SLURM job id in a command's output: `sbatch --parsable` prints
- * `ID` or `ID;CLUSTER`, plain sbatch prints `Submitted batch job ID`. The
- * last one printed wins, since a script may submit a chain of jobs.
- */
-export function findJobId(stdout: string): string | undefined {
-  let found: string | undefined;
-
-  for (const line of stdout.split("\n")) {
-    const submitted = /Submitted batch job (\d+)/.exec(line);
-    const parsable = /^(\d+)(?:;[\w.-]+)?\s*$/.exec(line);
-    found = submitted?.[1] ?? parsable?.[1] ?? found;
-  }
-  return found;
-}

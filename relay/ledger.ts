@@ -12,35 +12,43 @@
  */
 import { shellQuote } from "./remote-command.js";
 
-/** Exit code of a ledger command whose event another attempt holds. */
-export const CLAIMED_ELSEWHERE = 75;
-
-/** How the ledger answered, read from a command's output. */
+/** How the ledger answered, from the last line it printed. */
 export type LedgerAnswer =
+  /** An earlier attempt submitted this event as job `jobId`. */
   | { kind: "duplicate"; jobId: string }
+  /** Another attempt holds the event now. */
   | { kind: "claimed-elsewhere" }
-  | { kind: "ran" };
+  /** The command ran; `jobId` when its output named one. */
+  | { kind: "ran"; jobId: string | undefined }
+  /** No answer: the command was cut off, or the ledger could not run. */
+  | { kind: "unknown" };
 
-const DUPLICATE_MARK = "bii-relay-ledger: duplicate";
+const MARK = "bii-relay-ledger:";
+
+/** Exit status when the ledger directory cannot be created. */
+export const LEDGER_UNUSABLE = 74;
 
 // One line, no '!', so a csh login shell passes it to bash untouched.
 // $1 ledger dir, $2 event key, $3 stale seconds, $4 the command to run.
+// The ledger's verdict is always the last line printed, after anything the
+// command printed, so no output of the command can pass for it.
 const PROGRAM = [
   'd="$1/$2"',
-  'mkdir -p "$1" || exit 124',
-  'if [ -f "$d/job_id" ]; then echo "' +
-    DUPLICATE_MARK +
-    ' $(cat "$d/job_id")"; exit 0; fi',
+  `mkdir -p "$1" || { echo "${MARK} cannot create the ledger directory $1" >&2; exit ${String(LEDGER_UNUSABLE)}; }`,
+  `if [ -f "$d/job_id" ]; then echo "${MARK} duplicate $(cat "$d/job_id")"; exit 0; fi`,
   // A claim without a job id older than the stale limit belongs to an
   // attempt that died before sbatch answered; it is taken over.
   'if [ -d "$d" ] && [ -n "$(find "$d" -maxdepth 0 -mmin +$(( ($3 + 59) / 60 )) 2>/dev/null)" ]; then rm -rf "$d"; fi',
-  'mkdir "$d" 2>/dev/null || exit ' + String(CLAIMED_ELSEWHERE),
+  `mkdir "$d" 2>/dev/null || { echo "${MARK} claimed"; exit 0; }`,
   'out=$(bash -c "$4"); rc=$?',
+  // sbatch --parsable prints ID or ID;CLUSTER, plain sbatch "Submitted
+  // batch job ID"; the last one wins, as a script may submit a chain.
   "id=$(printf '%s\\n' \"$out\" | sed -nE 's/.*Submitted batch job ([0-9]+).*/\\1/p; s/^([0-9]+)(;[A-Za-z0-9_.-]+)?[[:space:]]*$/\\1/p' | tail -n 1)",
   // A job id in the output means a job exists, even if the script failed
   // or was stopped afterwards: it is recorded, so no retry submits again.
   'if [ -n "$id" ]; then printf "%s\\n" "$id" > "$d/job_id.tmp" && mv "$d/job_id.tmp" "$d/job_id"; else rm -rf "$d"; fi',
   "printf '%s\\n' \"$out\"",
+  `echo "${MARK} ran \${id:-none}"`,
   "exit $rc",
 ].join("; ");
 
@@ -66,17 +74,31 @@ export function withLedger(
   return `bash -c ${shellQuote(PROGRAM)} bii-relay-ledger ${args.join(" ")}`;
 }
 
-/** Reads the ledger's answer from a finished command. */
-export function ledgerAnswer(
-  exitCode: number | null,
-  stdout: string,
-): LedgerAnswer {
-  if (exitCode === CLAIMED_ELSEWHERE) {
-    return { kind: "claimed-elsewhere" };
+/** Reads the ledger's verdict: the last line of the command's output. */
+export function ledgerAnswer(stdout: string): LedgerAnswer {
+  const lines = stdout.trimEnd().split("\n");
+  const last = lines[lines.length - 1] ?? "";
+  if (!last.startsWith(`${MARK} `)) {
+    return { kind: "unknown" };
   }
 
-  const duplicate = new RegExp(`^${DUPLICATE_MARK} (\\d+)$`, "m").exec(stdout);
-  return exitCode === 0 && duplicate?.[1] !== undefined
-    ? { kind: "duplicate", jobId: duplicate[1] }
-    : { kind: "ran" };
+  const [verdict, id] = last.slice(MARK.length + 1).split(" ");
+  if (verdict === "duplicate" && id !== undefined && /^\d+$/.test(id)) {
+    return { kind: "duplicate", jobId: id };
+  }
+  if (verdict === "claimed") {
+    return { kind: "claimed-elsewhere" };
+  }
+  if (verdict === "ran" && id !== undefined) {
+    return { kind: "ran", jobId: /^\d+$/.test(id) ? id : undefined };
+  }
+  return { kind: "unknown" };
+}
+
+/** The command's own output: everything before the ledger's last line. */
+export function commandOutput(stdout: string): string {
+  const lines = stdout.trimEnd().split("\n");
+  return lines[lines.length - 1]?.startsWith(MARK) === true
+    ? lines.slice(0, -1).join("\n")
+    : stdout;
 }

@@ -13,14 +13,18 @@ import {
   type JobRequest,
   type Refusal,
 } from "./inbound.js";
-import { type Availability, controllerUnreachable } from "./availability.js";
-import { findJobId, jobCommand } from "./job-command.js";
-import { ledgerAnswer, withLedger } from "./ledger.js";
+import type { Availability } from "./availability.js";
+
 import type { Logger } from "./logger.js";
 import type { RelayMetrics } from "./metrics.js";
 import type { RelayQueue } from "./queue.js";
-import { buildRemoteCommand, encodeEnvironment } from "./remote-command.js";
 import type { SshPool } from "./ssh-pool.js";
+import {
+  interpretError,
+  interpretResult,
+  remoteInvocation,
+  type SubmissionResult,
+} from "./submission.js";
 
 /** What the processor needs. */
 export interface ProcessorDeps {
@@ -154,7 +158,10 @@ export class Processor {
         { event: "event_in_progress", duration_s: seconds },
         "another attempt holds this event; checking again later",
       );
-      await this.retryLater(message, log);
+      // Not a failure: look again once the holder has finished or its claim
+      // has gone stale, rather than spend receives toward the dead-letter
+      // queue meanwhile.
+      await this.setVisibility(message, log, this.deps.jobTimeoutSeconds + 120);
     } else if (outcome.kind === "failed") {
       log.error(
         {
@@ -176,64 +183,38 @@ export class Processor {
     log: Logger,
   ): Promise<Outcome> {
     const timeout = this.deps.jobTimeoutSeconds;
-    const command = jobCommand(request, message.MessageId ?? "");
-    const remote = withLedger(
-      this.deps.ledgerDir,
-      request.eventKey,
-      timeout + 60,
-      buildRemoteCommand({
-        argv: command.argv,
-        appendVersion: command.appendVersion,
-        timeoutSeconds: timeout,
-      }),
-    );
-
+    let result: SubmissionResult;
     try {
-      const result = await this.deps.pool
+      const { command, stdin } = remoteInvocation(
+        request,
+        message.MessageId ?? "",
+        this.deps,
+      );
+      const ran = await this.deps.pool
         .session(request.route.target)
-        .run(remote, encodeEnvironment(command.env), {
+        .run(command, stdin, {
           // Past the remote timeout and its KILL grace: the channel is
           // closed only if the cluster side did not stop the command itself.
           deadlineMs: (timeout + 15) * 1000,
         });
-
-      const answer = ledgerAnswer(result.exitCode, result.stdout);
-      if (answer.kind === "duplicate") {
-        return { kind: "submitted", jobId: answer.jobId, duplicate: true };
-      }
-      if (answer.kind === "claimed-elsewhere") {
-        return { kind: "in-progress" };
-      }
-      // As in the ledger: a printed job id means the job exists, whatever
-      // the script did after sbatch.
-      const jobId = findJobId(result.stdout);
-      if (jobId !== undefined) {
-        if (result.exitCode !== 0) {
-          log.warn(
-            {
-              event: "script_failed_after_submit",
-              job_id: jobId,
-              error: failureText(result),
-            },
-            `the script failed after submitting job ${jobId}; the job stands`,
-          );
-        }
-        return { kind: "submitted", jobId, duplicate: false };
-      }
-      return {
-        kind: "failed",
-        error: failureText(result),
-        unavailable: controllerUnreachable(result.stderr + result.stdout),
-      };
+      result = interpretResult(ran);
     } catch (error) {
-      return {
-        kind: "failed",
-        error: error instanceof Error ? error.message : String(error),
-        // A connection that could not be made or was lost: the cluster,
-        // not this message, is the problem.
-        unavailable: (error as { retryable?: unknown }).retryable === true,
-      };
+      result = interpretError(error);
     }
+
+    if (result.kind === "submitted" && result.warning !== undefined) {
+      log.warn(
+        {
+          event: "script_failed_after_submit",
+          job_id: result.jobId,
+          error: result.warning,
+        },
+        `the script failed after submitting job ${result.jobId}; the job stands`,
+      );
+    }
+    return result.kind === "submitted"
+      ? { kind: "submitted", jobId: result.jobId, duplicate: result.duplicate }
+      : result;
   }
 
   /**
@@ -250,8 +231,11 @@ export class Processor {
 
     const timer = setInterval(
       () => {
-        pending = this.deps.queue
-          .setVisibility(message.ReceiptHandle ?? "", seconds)
+        // Chained, so stop() waits for every extension, not the last only.
+        pending = pending
+          .then(() =>
+            this.deps.queue.setVisibility(message.ReceiptHandle ?? "", seconds),
+          )
           .then(() => {
             log.debug(
               { event: "visibility_extended", visibility_s: seconds },
@@ -310,12 +294,20 @@ export class Processor {
     const base = this.deps.retryDelaySeconds * 1000;
     const delay =
       backoffMs(attempt, base, 12 * 3600 * 1000, this.deps.random) / 1000;
+    await this.setVisibility(message, log, delay, attempt);
+  }
 
+  private async setVisibility(
+    message: Message,
+    log: Logger,
+    seconds: number,
+    attempt = receiveCount(message),
+  ): Promise<void> {
     try {
-      await this.deps.queue.setVisibility(message.ReceiptHandle ?? "", delay);
+      await this.deps.queue.setVisibility(message.ReceiptHandle ?? "", seconds);
       log.info(
-        { event: "retry_scheduled", attempt, delay_s: Math.round(delay) },
-        `retry in ${Math.round(delay)} s`,
+        { event: "retry_scheduled", attempt, delay_s: Math.round(seconds) },
+        `retry in ${Math.round(seconds)} s`,
       );
     } catch (error) {
       log.warn(
@@ -324,21 +316,6 @@ export class Processor {
       );
     }
   }
-}
-
-function failureText(result: {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}): string {
-  if (result.timedOut) {
-    return "the command did not finish before RELAY_JOB_TIMEOUT_SECONDS and was stopped";
-  }
-  const output = (result.stderr.trim() || result.stdout.trim()).slice(-2000);
-  return result.exitCode === 0
-    ? `the command exited 0 but printed no job id (expected 'Submitted batch job N' or sbatch --parsable output): ${output}`
-    : `exit code ${String(result.exitCode)}: ${output}`;
 }
 
 function receiveCount(message: Message): number {

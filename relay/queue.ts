@@ -82,6 +82,7 @@ export class RelayQueue {
         MessageSystemAttributeNames: [
           "ApproximateReceiveCount",
           "SentTimestamp",
+          "MessageGroupId",
         ],
         MessageAttributeNames: ["All"],
       }),
@@ -252,10 +253,14 @@ function withReason(
   message: Message,
   reason: string,
 ): NonNullable<Message["MessageAttributes"]> {
-  // SQS allows ten attributes; the reason takes the place of the last.
-  const kept = Object.entries(message.MessageAttributes ?? {})
-    .filter(([name]) => name !== "REFUSED_REASON")
-    .slice(0, 9);
+  // SQS allows ten attributes; the reason takes the place of the last,
+  // never of the signature, which a redriven message still needs.
+  const entries = Object.entries(message.MessageAttributes ?? {}).filter(
+    ([name]) => name !== "REFUSED_REASON",
+  );
+  const signature = entries.filter(([name]) => name === "SIGNATURE");
+  const others = entries.filter(([name]) => name !== "SIGNATURE");
+  const kept = [...signature, ...others].slice(0, 9);
   return {
     ...Object.fromEntries(kept),
     REFUSED_REASON: { DataType: "String", StringValue: reason },

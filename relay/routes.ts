@@ -338,13 +338,15 @@ function action(
 export function remotePath(value: unknown, where: string): string {
   if (
     typeof value !== "string" ||
-    !/^[A-Za-z0-9_./~+-][A-Za-z0-9_./+@=,-]{0,1023}$/.test(value) ||
+    !/^[A-Za-z0-9_./+@=,-]{1,1024}$/.test(value) ||
     value.startsWith("-")
   ) {
+    // No '~': it is passed quoted, so no shell would expand it. A relative
+    // path already starts at the account's home.
     throw new ConfigError(
       where,
       value,
-      "a path on the cluster of letters, digits and ._/~+-@=, characters",
+      "a path on the cluster, absolute or relative to the home directory, of letters, digits and ._/+-@=, characters (no ~)",
     );
   }
   return value;

@@ -50,18 +50,17 @@ describe("building the message", () => {
     expect(outgoing.delaySeconds).toBe(5);
   });
 
-  it("refuses a message over SQS's 1 MiB, counting body and attributes", () => {
-    // Each value is sent twice: in the body and as a message attribute.
-    const big = "x".repeat(300_000);
-    const attributes = { A: big, B: big };
+  it("refuses an attribute value over 64 KiB, naming it", () => {
+    const attributes = { SMALL: "x", BIG: "x".repeat(64 * 1024 + 1) };
 
     expect(() => buildMessage(inputs({ attributes }), fields, now)).toThrow(
-      /^attributes: the message would be 12\d{5} bytes; SQS allows at most 1048576 \(1 MiB\) for the body and attributes together; remove attributes or shorten their values$/,
+      /attribute "BIG" is 65537 bytes \(expected at most 65536: it reaches the job as one environment variable\)/,
     );
   });
 
-  it("accepts a message just under the limit", () => {
-    const attributes = { A: "x".repeat(500_000) };
+  it("accepts four values of 64 KiB, which SQS's 1 MiB holds twice over", () => {
+    const value = "x".repeat(64 * 1024);
+    const attributes = { A: value, B: value, C: value, D: value };
 
     expect(() =>
       buildMessage(inputs({ attributes }), fields, now),

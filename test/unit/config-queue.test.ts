@@ -18,10 +18,10 @@ describe("loadConfig, for the queue", () => {
     expect(config.endpoint).toBeUndefined();
   });
 
-  it("lets AWS_REGION override the region the queue URL names", () => {
+  it("keeps the region the queue URL names over AWS_REGION", () => {
     const config = loadConfig(files.env({ AWS_REGION: "us-west-1" }));
 
-    expect(config.region).toBe("us-west-1");
+    expect(config.region).toBe("eu-west-2");
   });
 
   it("treats an empty AWS_REGION as unset", () => {
@@ -42,7 +42,10 @@ describe("loadConfig, for the queue", () => {
   });
 
   it("names AWS_DEFAULT_REGION when that is where a bad region came from", () => {
-    const env = files.env({ AWS_DEFAULT_REGION: "Frankfurt" });
+    const env = files.env({
+      QURL: "http://127.0.0.1:9324/000000000000/jobs",
+      AWS_DEFAULT_REGION: "Frankfurt",
+    });
 
     const error = thrownBy(() => loadConfig(env));
 

@@ -1,6 +1,7 @@
 import { encodeMessage } from "../../protocol/encode.js";
 import { eventKey } from "../../protocol/event-key.js";
 import type { JobMessage } from "../../protocol/message.js";
+import { signBody } from "../../protocol/signature.js";
 import {
   checkMessage,
   type InboundPolicy,
@@ -223,5 +224,29 @@ describe("checkMessage, for legacy plain-body messages", () => {
     );
 
     expect(result).toMatchObject({ reason: "unsigned" });
+  });
+
+  it("refuses them with a secret even when the body carries a valid signature, since the attributes are not signed", () => {
+    const signed: Received = {
+      ...release,
+      attributes: {
+        ...release.attributes,
+        SIGNATURE: {
+          DataType: "String",
+          StringValue: signBody("release", SECRET),
+        },
+      },
+    };
+
+    const result = checkMessage(
+      signed,
+      policy({ legacyRepository: "uva-bii/pipeline", signingSecret: SECRET }),
+      NOW,
+    );
+
+    expect(result).toMatchObject({ kind: "refused", reason: "unsigned" });
+    expect((result as Refusal).detail).toMatch(
+      /only signed contract messages are run/,
+    );
   });
 });

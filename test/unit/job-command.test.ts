@@ -1,10 +1,6 @@
 import { eventKey } from "../../protocol/event-key.js";
 import type { JobRequest } from "../../relay/inbound.js";
-import {
-  findJobId,
-  jobCommand,
-  jobEnvironment,
-} from "../../relay/job-command.js";
+import { jobCommand, jobEnvironment } from "../../relay/job-command.js";
 import type { Route, SbatchAction } from "../../relay/routes.js";
 import { jobMessage } from "../support/messages.js";
 
@@ -108,28 +104,5 @@ describe("jobCommand", () => {
       "--job-name=nightly",
       "jobs/build.slurm",
     ]);
-  });
-});
-
-describe("findJobId", () => {
-  it.each([
-    ["Submitted batch job 123\n", "123"],
-    ["123\n", "123"],
-    ["123;cluster-a\n", "123"],
-    ["456\r\n", "456"],
-  ])("reads the job id from %j", (stdout, id) => {
-    expect(findJobId(stdout)).toBe(id);
-  });
-
-  it("takes the last job a script submits", () => {
-    const stdout =
-      "Submitted batch job 100\nchained\nSubmitted batch job 101\n";
-
-    expect(findJobId(stdout)).toBe("101");
-  });
-
-  it("finds nothing in output without a job id", () => {
-    expect(findJobId("sbatch: error: invalid partition\n")).toBeUndefined();
-    expect(findJobId("")).toBeUndefined();
   });
 });

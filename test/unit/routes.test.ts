@@ -5,6 +5,7 @@ import {
   parseRoutes,
   repositoryGlobs,
   type Route,
+  remotePath,
 } from "../../relay/routes.js";
 
 const DEFAULTS = { host: "login.example.org", port: 22, user: "bii" };
@@ -113,7 +114,7 @@ describe("parseRoutes", () => {
       "routes:",
       "  - repository: [uva-bii/pipeline, uva-bii/atlas]",
       "    events: [push, release]",
-      "    script: ~/run.sh",
+      "    script: bin/run.sh",
       "  - name: gpu",
       "    repository: uva-bii/*",
       "    host: gpu.example.org",
@@ -134,7 +135,7 @@ describe("parseRoutes", () => {
         events: ["push", "release"],
         ref: undefined,
         target: DEFAULTS,
-        action: { kind: "script", script: "~/run.sh" },
+        action: { kind: "script", script: "bin/run.sh" },
       },
       {
         name: "gpu",
@@ -255,6 +256,21 @@ describe("parseRoutes", () => {
 
     expect((error as Error).message).toMatch(
       /^routes\.yaml: routes\[0\]\.script "-c" is not valid: expected a path on the cluster/,
+    );
+  });
+});
+
+describe("remotePath", () => {
+  it("takes absolute paths and paths relative to the home directory", () => {
+    expect(remotePath("/home/mst3k/run.sh", "RIVANNA_SCRIPT")).toBe(
+      "/home/mst3k/run.sh",
+    );
+    expect(remotePath("bin/run.sh", "RIVANNA_SCRIPT")).toBe("bin/run.sh");
+  });
+
+  it("refuses '~', which no shell would expand in a quoted argument", () => {
+    expect(() => remotePath("~/run.sh", "RIVANNA_SCRIPT")).toThrow(
+      /^RIVANNA_SCRIPT "~\/run.sh" is not valid: expected a path on the cluster, absolute or relative to the home directory/,
     );
   });
 });
