@@ -1,4 +1,5 @@
 import type { Credentials } from "./sigv4.js";
+import { setSecret } from "./workflow-commands.js";
 
 /** Credentials and where they came from, for the debug log. */
 export interface ResolvedCredentials {
@@ -28,6 +29,12 @@ export async function resolveCredentials(
   const client = new SQSClient({ region });
   try {
     const identity = await client.config.credentials();
+    // Keys from the environment are masked by the runner already; these
+    // came from a file or a role, and nothing masked them yet.
+    setSecret(identity.secretAccessKey);
+    if (identity.sessionToken !== undefined) {
+      setSecret(identity.sessionToken);
+    }
     return {
       credentials: {
         accessKeyId: identity.accessKeyId,

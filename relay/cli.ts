@@ -53,12 +53,42 @@ export async function main(
   }
 
   const logger = createLogger(config.logLevel);
+  logger.debug(
+    { event: "config_resolved", ...resolvedSettings(config) },
+    "settings",
+  );
   const relay = createRelay(config, logger);
   try {
     return await COMMANDS[command](config, relay, logger);
   } finally {
     await relay.close();
   }
+}
+
+// What the settings came to, for the debug log: never the key or a secret.
+function resolvedSettings(config: RelayConfig): Record<string, unknown> {
+  return {
+    queue_url: config.queueUrl,
+    region: config.region,
+    endpoint: config.endpoint ?? null,
+    routes: config.routes.map((r) => ({
+      name: r.name,
+      repositories: r.repositories,
+      target: `${r.target.user}@${r.target.host}:${r.target.port}`,
+      action: r.action.kind,
+    })),
+    private_key_path: config.privateKeyPath,
+    host_key:
+      config.hostKey.kind === "fingerprint"
+        ? config.hostKey.fingerprint
+        : config.hostKey.source,
+    signing: config.signingSecret !== undefined,
+    concurrency: config.concurrency,
+    wait_s: config.waitTimeSeconds,
+    visibility_timeout_s: config.visibilityTimeoutSeconds,
+    job_timeout_s: config.jobTimeoutSeconds,
+    ledger_dir: config.ledgerDir,
+  };
 }
 
 type Command = "run" | "once" | "check" | "redrive";

@@ -210,7 +210,19 @@ export class SshSession {
 
     try {
       const slot = this.slots.acquire(stop.signal);
-      const release = await this.untilStopped(slot, stop);
+      const release = await this.untilStopped(slot, stop).catch(
+        (error: unknown) => {
+          // The stop may win the race with a slot already granted: give
+          // that slot back, or it is lost for good.
+          slot.then(
+            (granted) => {
+              granted();
+            },
+            () => undefined,
+          );
+          throw error;
+        },
+      );
       try {
         // Connect only now: the connection may have dropped while we waited.
         const link = await this.untilStopped(this.ensureLink(), stop);
