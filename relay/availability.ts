@@ -8,7 +8,7 @@
  */
 import { backoffMs } from "./backoff.js";
 import type { Logger } from "./logger.js";
-import type { SshTarget } from "./routes.js";
+import { targetName, type SshTarget } from "./routes.js";
 
 /** Answers whether a target takes work now; never throws. */
 export type Probe = (target: SshTarget) => Promise<boolean>;
@@ -28,10 +28,6 @@ export function controllerUnreachable(output: string): boolean {
   return CONTROLLER_DOWN.test(output);
 }
 
-function keyOf(target: SshTarget): string {
-  return `${target.user}@${target.host}:${target.port}`;
-}
-
 /** The cluster targets known to be down, and the wait for their return. */
 export class Availability {
   private readonly down = new Map<string, SshTarget>();
@@ -48,18 +44,22 @@ export class Availability {
 
   /** Records that a target could not take work. */
   markDown(target: SshTarget, why: string): void {
-    if (!this.down.has(keyOf(target))) {
+    if (!this.down.has(targetName(target))) {
       this.logger.warn(
-        { event: "cluster_unavailable", ssh_target: keyOf(target), error: why },
+        {
+          event: "cluster_unavailable",
+          ssh_target: targetName(target),
+          error: why,
+        },
         "the cluster cannot take work; pausing until it answers",
       );
     }
-    this.down.set(keyOf(target), target);
+    this.down.set(targetName(target), target);
   }
 
   /** Records that a target took work. */
   markUp(target: SshTarget): void {
-    this.down.delete(keyOf(target));
+    this.down.delete(targetName(target));
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import type { RelayConfig } from "./config.js";
 import type { Relay } from "./relay.js";
+import { targetName } from "./routes.js";
 
 /** One line of the report. */
 export interface CheckLine {
@@ -29,10 +30,7 @@ export async function runChecks(
   lines.push(await checkQueue(relay));
 
   const targets = new Map(
-    config.routes.map((r) => [
-      `${r.target.user}@${r.target.host}:${r.target.port}`,
-      r.target,
-    ]),
+    config.routes.map((r) => [targetName(r.target), r.target]),
   );
   for (const [name, target] of targets) {
     const session = relay.pool.session(target);

@@ -13,6 +13,7 @@ import { loadConfig, type RelayConfig } from "./config.js";
 import { runUntilSignalled } from "./daemon.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createRelay, type Relay } from "./relay.js";
+import { targetName } from "./routes.js";
 
 const USAGE = `usage: bii-relay <command>
 
@@ -74,7 +75,7 @@ function resolvedSettings(config: RelayConfig): Record<string, unknown> {
     routes: config.routes.map((r) => ({
       name: r.name,
       repositories: r.repositories,
-      target: `${r.target.user}@${r.target.host}:${r.target.port}`,
+      target: targetName(r.target),
       action: r.action.kind,
     })),
     private_key_path: config.privateKeyPath,

@@ -366,17 +366,10 @@ function logLevel(value: string | undefined): string {
 }
 
 function readText(path: string, setting: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (error) {
-    throw new ConfigError(
-      setting,
-      path,
-      `a readable file (${(error as NodeJS.ErrnoException).code ?? "unreadable"})`,
-    );
-  }
+  return readSecretFile(path, setting).toString("utf8");
 }
 
+// The path is quoted in errors, never the content: it may be a key.
 function readSecretFile(path: string, setting: string): Buffer {
   try {
     return readFileSync(path);

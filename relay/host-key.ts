@@ -5,6 +5,8 @@
  */
 import { createHash, createHmac } from "node:crypto";
 
+import { globMatches } from "./glob.js";
+
 /** One usable line of a known_hosts file. */
 export interface KnownHost {
   patterns: string[];
@@ -92,11 +94,7 @@ function patternMatches(pattern: string, name: string): boolean {
     return mac === hash;
   }
 
-  const regex = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${regex}$`, "i").test(name);
+  return globMatches(pattern, name, true);
 }
 
 /** What the relay accepts as the cluster's host key. */

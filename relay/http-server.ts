@@ -20,7 +20,7 @@ import type { RelayConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { RelayMetrics } from "./metrics.js";
 import type { Relay } from "./relay.js";
-import type { Route } from "./routes.js";
+import { targetName, type Route } from "./routes.js";
 import type { SshPool } from "./ssh-pool.js";
 
 /** The poll loop's state, as the Consumer exposes it. */
@@ -317,12 +317,7 @@ export function routeSessions(
   routes: readonly Route[],
   pool: SshPool,
 ): ProbedSession[] {
-  const targets = new Map(
-    routes.map((r) => [
-      `${r.target.user}@${r.target.host}:${r.target.port}`,
-      r.target,
-    ]),
-  );
+  const targets = new Map(routes.map((r) => [targetName(r.target), r.target]));
   return [...targets].map(([name, target]) => {
     const session = pool.session(target);
     return {

@@ -7,12 +7,18 @@
 import { parse as parseYaml } from "yaml";
 
 import { ConfigError } from "./config-error.js";
+import { globMatches } from "./glob.js";
 
 /** Where a route's command runs. */
 export interface SshTarget {
   host: string;
   port: number;
   user: string;
+}
+
+/** `user@host:port`: how logs, metrics and the SSH pool name a target. */
+export function targetName(target: SshTarget): string {
+  return `${target.user}@${target.host}:${String(target.port)}`;
 }
 
 /** Run a script on the login node; it calls sbatch and prints the job id. */
@@ -47,22 +53,6 @@ export interface RouteKey {
   repository: string;
   event: string;
   ref: string;
-}
-
-/**
- * Shell-style glob match (`*` any run, `?` one character), whole string.
- * Repository names compare case-insensitively, as GitHub treats them.
- */
-export function globMatches(
-  pattern: string,
-  value: string,
-  ignoreCase = false,
-): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, ignoreCase ? "is" : "s").test(value);
 }
 
 /** The first route that matches, or undefined. */

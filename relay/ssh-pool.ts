@@ -1,6 +1,6 @@
 import type { HostKeyPolicy } from "./host-key.js";
 import type { Logger } from "./logger.js";
-import type { SshTarget } from "./routes.js";
+import { targetName, type SshTarget } from "./routes.js";
 import { SshSession } from "./ssh-session.js";
 
 /** What every connection shares: the key and the host-key policy. */
@@ -25,7 +25,7 @@ export class SshPool {
 
   /** The session for a target, created on first use. */
   session(target: SshTarget): SshSession {
-    const key = `${target.user}@${target.host}:${target.port}`;
+    const key = targetName(target);
     let session = this.sessions.get(key);
 
     if (session === undefined) {

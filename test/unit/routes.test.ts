@@ -1,12 +1,12 @@
 import { ConfigError } from "../../relay/config-error.js";
 import {
   findRoute,
-  globMatches,
   parseRoutes,
   repositoryGlobs,
   type Route,
   remotePath,
 } from "../../relay/routes.js";
+import { globMatches } from "../../relay/glob.js";
 
 const DEFAULTS = { host: "login.example.org", port: 22, user: "bii" };
 
