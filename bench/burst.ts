@@ -90,7 +90,7 @@ async function floorBurst(
   concurrency: number,
 ): Promise<number> {
   const job = benchJob(`bench-floor-c${String(concurrency)}`);
-  const floor = await SbatchFloor.open(job, concurrency);
+  const floor = await SbatchFloor.open(job, { noDelay: true });
   let next = 0;
   const worker = async () => {
     while (next < events) {
@@ -104,7 +104,7 @@ async function floorBurst(
     await Promise.all(Array.from({ length: concurrency }, worker));
     return events / ((performance.now() - start) / 1000);
   } finally {
-    await floor.close();
+    floor.close();
     cancelJobs(job);
   }
 }

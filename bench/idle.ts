@@ -4,6 +4,7 @@
  * SSH session and SDK are loaded as in production), and CPU of a relay
  * whose SQS endpoint refuses connections. The two relays run side by side.
  */
+import { spawn } from "node:child_process";
 import { createServer, type AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -35,6 +36,8 @@ export interface IdleFigures {
   otherCalls: number;
   /** MB, sampled every few seconds. */
   rss: Summary;
+  /** MB of a bare Node process doing nothing, for reference. */
+  bareNodeRss: number;
   /** Share of one core, per sampling interval. */
   idleCpu: Summary;
   downCpu: Summary;
@@ -84,7 +87,7 @@ async function idleRelay(
   client: SQSClient,
   queueUrl: string,
   seconds: number,
-): Promise<Omit<IdleFigures, "downCpu" | "downAttempts">> {
+): Promise<Omit<IdleFigures, "downCpu" | "downAttempts" | "bareNodeRss">> {
   const job = benchJob("bench-idle");
   const counter = await SqsCounter.start(stack().sqsEndpoint);
   const relay = RelayProcess.start(
@@ -150,18 +153,37 @@ async function relayWithoutSqs(
   }
 }
 
-/** Runs both idle measurements side by side. */
+/** The memory of the same Node binary running nothing but a timer. */
+async function bareNodeRss(): Promise<number> {
+  const child = spawn(process.execPath, ["-e", "setInterval(() => 0, 1e6)"], {
+    stdio: "ignore",
+  });
+  try {
+    await sleep(START_UP_MS);
+    return rssMegabytes(child.pid ?? 0);
+  } finally {
+    child.kill();
+  }
+}
+
+/** Runs the idle measurements side by side. */
 export async function benchIdle(
   client: SQSClient,
   settings: IdleSettings,
 ): Promise<{ section: Section; figures: IdleFigures }> {
   const queueUrl = await createQueue(client, "bench-idle");
   try {
-    const [idle, down] = await Promise.all([
+    const [idle, down, bare] = await Promise.all([
       idleRelay(client, queueUrl, settings.idleSeconds),
       relayWithoutSqs(queueUrl, settings.downSeconds),
+      bareNodeRss(),
     ]);
-    const figures = { ...idle, downCpu: down.cpu, downAttempts: down.attempts };
+    const figures = {
+      ...idle,
+      bareNodeRss: bare,
+      downCpu: down.cpu,
+      downAttempts: down.attempts,
+    };
     return { section: idleSection(settings, figures), figures };
   } finally {
     await deleteQueue(client, queueUrl);
@@ -175,7 +197,7 @@ function percentOfCore(s: Summary): string {
 function idleSection(settings: IdleSettings, f: IdleFigures): Section {
   return {
     title: "Idle cost",
-    method: `A relay long-polling an empty queue (RELAY_WAIT_SECONDS=20) through a counting proxy on 127.0.0.1, watched for ${f.windowSeconds.toFixed(0)} s after it submitted ${WARMUP_EVENTS} jobs; beside it, a relay whose SQS endpoint is a closed port, watched for ${settings.downSeconds} s after ${START_UP_MS / 1000} s of start-up. RSS (VmRSS) and CPU (utime + stime from /proc) sampled every ${SAMPLE_MS / 1000} s: median (min-max).`,
+    method: `A relay long-polling an empty queue (RELAY_WAIT_SECONDS=20) through a counting proxy on 127.0.0.1, watched for ${f.windowSeconds.toFixed(0)} s after it submitted ${WARMUP_EVENTS} jobs; beside it, a relay whose SQS endpoint is a closed port, watched for ${settings.downSeconds} s after ${START_UP_MS / 1000} s of start-up. Both are watched while the publish and latency benchmarks run, which leaves a sleeping process's own CPU time, memory and requests as they are. RSS (VmRSS) and CPU (utime + stime from /proc) sampled every ${SAMPLE_MS / 1000} s: median (min-max).`,
     header: ["measure", "value"],
     rows: [
       [
@@ -187,6 +209,7 @@ function idleSection(settings: IdleSettings, f: IdleFigures): Section {
         "RSS of the idle relay, MB",
         `${fixed(f.rss.median, 1)} (${fixed(f.rss.min, 1)}-${fixed(f.rss.max, 1)})`,
       ],
+      ["RSS of a bare `node` running a timer, MB", fixed(f.bareNodeRss, 1)],
       ["CPU of the idle relay, % of a core", percentOfCore(f.idleCpu)],
       ["CPU while SQS is unreachable, % of a core", percentOfCore(f.downCpu)],
       [
