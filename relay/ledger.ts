@@ -30,23 +30,28 @@ export const LEDGER_UNUSABLE = 74;
 
 // One line, no '!', so a csh login shell passes it to bash untouched.
 // $1 ledger dir, $2 event key, $3 stale seconds, $4 the command to run.
+// $1/$2 holds the job id once there is one; $1/$2.claim marks an attempt
+// under way, created with noclobber (O_EXCL), which is atomic, NFS
+// included. Shell builtins do the rest: every process started here is time
+// added to each submission.
 // The ledger's verdict is always the last line printed, after anything the
 // command printed, so no output of the command can pass for it.
 const PROGRAM = [
-  'd="$1/$2"',
-  `mkdir -p "$1" || { echo "${MARK} cannot create the ledger directory $1" >&2; exit ${String(LEDGER_UNUSABLE)}; }`,
-  `if [ -f "$d/job_id" ]; then echo "${MARK} duplicate $(cat "$d/job_id")"; exit 0; fi`,
-  // A claim without a job id older than the stale limit belongs to an
-  // attempt that died before sbatch answered; it is taken over.
-  'if [ -d "$d" ] && [ -n "$(find "$d" -maxdepth 0 -mmin +$(( ($3 + 59) / 60 )) 2>/dev/null)" ]; then rm -rf "$d"; fi',
-  `mkdir "$d" 2>/dev/null || { echo "${MARK} claimed"; exit 0; }`,
-  'out=$(bash -c "$4"); rc=$?',
+  'j="$1/$2"; c="$1/$2.claim"',
+  `[ -d "$1" ] || mkdir -p "$1" || { echo "${MARK} cannot create the ledger directory $1" >&2; exit ${String(LEDGER_UNUSABLE)}; }`,
+  `if [ -f "$j" ]; then IFS= read -r id < "$j"; echo "${MARK} duplicate $id"; exit 0; fi`,
+  // A claim older than the stale limit belongs to an attempt that died
+  // before sbatch answered; it is taken over.
+  'if [ -f "$c" ] && [ -n "$(find "$c" -mmin +$(( ($3 + 59) / 60 )) 2>/dev/null)" ]; then rm -f "$c"; fi',
+  `if ( set -C; : > "$c" ) 2>/dev/null; then :; else echo "${MARK} claimed"; exit 0; fi`,
+  'out=$(eval "$4"); rc=$?',
   // sbatch --parsable prints ID or ID;CLUSTER, plain sbatch "Submitted
   // batch job ID"; the last one wins, as a script may submit a chain.
-  "id=$(printf '%s\\n' \"$out\" | sed -nE 's/.*Submitted batch job ([0-9]+).*/\\1/p; s/^([0-9]+)(;[A-Za-z0-9_.-]+)?[[:space:]]*$/\\1/p' | tail -n 1)",
+  "p1='Submitted batch job ([0-9]+)'; p2='^([0-9]+)(;[A-Za-z0-9_.-]+)?[[:space:]]*$'; id=''",
+  'while IFS= read -r l; do if [[ $l =~ $p1 || $l =~ $p2 ]]; then id=${BASH_REMATCH[1]}; fi; done <<< "$out"',
   // A job id in the output means a job exists, even if the script failed
   // or was stopped afterwards: it is recorded, so no retry submits again.
-  'if [ -n "$id" ]; then printf "%s\\n" "$id" > "$d/job_id.tmp" && mv "$d/job_id.tmp" "$d/job_id"; else rm -rf "$d"; fi',
+  'if [ -n "$id" ]; then printf "%s\\n" "$id" > "$j.tmp" && mv -f "$j.tmp" "$j"; else rm -f "$c"; fi',
   "printf '%s\\n' \"$out\"",
   `echo "${MARK} ran \${id:-none}"`,
   "exit $rc",

@@ -3,8 +3,10 @@
  * fields, one line per outcome. Secrets are redacted by path as a second
  * line of defence; the first is never passing them to the logger at all.
  */
+import { createRequire } from "node:module";
+
 import { pino, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type { PrettyStream } from "pino-pretty";
 
 export type { Logger } from "pino";
 
@@ -44,7 +46,13 @@ export function createLogger(
   }
   // Someone at a terminal reads lines; a container's log collector gets
   // JSON. Synchronous, so nothing is lost when the relay exits.
-  return process.stdout.isTTY
-    ? pino(options, pretty({ sync: true, ignore: "pid,hostname,service" }))
-    : pino(options);
+  return process.stdout.isTTY ? pino(options, prettyStream()) : pino(options);
+}
+
+// Loaded only for a terminal: in a container it would be ~10 MB of memory
+// held for nothing.
+function prettyStream(): PrettyStream {
+  const require = createRequire(import.meta.url);
+  const pretty = require("pino-pretty") as typeof import("pino-pretty");
+  return pretty({ sync: true, ignore: "pid,hostname,service" });
 }

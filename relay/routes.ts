@@ -4,7 +4,7 @@
  * `script` that calls sbatch itself (the original behaviour) or an `sbatch`
  * job the relay submits with `sbatch --parsable`.
  */
-import { parse as parseYaml } from "yaml";
+import { createRequire } from "node:module";
 
 import { ConfigError } from "./config-error.js";
 import { globMatches } from "./glob.js";
@@ -155,6 +155,14 @@ function parseRoute(
     target: target(raw, where, defaults),
     action: action(raw, where),
   };
+}
+
+// Loaded when there is a routes file: the relay that has none (the original
+// container's settings) keeps its memory.
+function parseYaml(text: string): unknown {
+  const require = createRequire(import.meta.url);
+  const yaml = require("yaml") as typeof import("yaml");
+  return yaml.parse(text);
 }
 
 const REPOSITORY_GLOB = /^[A-Za-z0-9_.*?-]+\/[A-Za-z0-9_.*?-]+$/;

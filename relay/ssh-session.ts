@@ -329,6 +329,10 @@ export class SshSession {
             refusal = problem;
           }),
         );
+        // Commands and their answers are small packets: with Nagle's
+        // algorithm on, each waits for the previous one's ACK, which cost
+        // ~80 ms a submission (bench/results/benchmarks.md).
+        client.setNoDelay(true);
       } catch (error) {
         settled = true;
         reject(this.configError(error));

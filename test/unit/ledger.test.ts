@@ -45,7 +45,7 @@ describe("the submission ledger", () => {
       kind: "duplicate",
       jobId: "4242",
     });
-    expect(readFileSync(join(dir, key, "job_id"), "utf8")).toBe("4242\n");
+    expect(readFileSync(join(dir, key), "utf8")).toBe("4242\n");
   });
 
   it.each([
@@ -67,7 +67,7 @@ describe("the submission ledger", () => {
 
     expect(result.code).toBe(3);
     expect(ledgerAnswer(result.stdout)).toEqual({ kind: "ran", jobId: "31" });
-    expect(existsSync(join(dir, key, "job_id"))).toBe(true);
+    expect(existsSync(join(dir, key))).toBe(true);
   });
 
   it("releases the claim of a run that submitted nothing, so a retry can run", async () => {
