@@ -114,7 +114,14 @@ export class RelayMetrics {
     this.definePollGauges();
 
     if (options.processMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
+      collectDefaultMetrics({
+        register: this.registry,
+        prefix: PREFIX,
+        // The default samples the event loop every 10 ms, which is most of
+        // an idle relay's CPU; a relay that waits on the network needs
+        // no finer view of its lag than a second.
+        eventLoopMonitoringPrecision: 1000,
+      });
     }
   }
 
