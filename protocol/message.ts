@@ -77,17 +77,17 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 export const CUSTOM_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 /**
- * Names a custom attribute may not take: the variables the relay sets itself,
- * and variables that change how a shell, the dynamic loader, an interpreter
- * or SLURM behaves, so that a message can never turn into code on the
- * cluster through its environment.
+ * Names a custom attribute may not take: the message attributes the contract
+ * sets itself (a custom `SHA` would replace the real one in what queue tools
+ * show), the variables the relay sets itself, and variables that change how
+ * a shell, the dynamic loader, an interpreter or SLURM behaves, so that a
+ * message can never turn into code on the cluster through its environment.
  */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  ...Object.values(ATTRIBUTE),
   "GIT_REPO",
   "GIT_SHA",
   "GIT_REF",
-  "VERSION",
-  "EVENT",
   "GIT_ACTOR",
   "GITHUB_RUN_ID",
   "GITHUB_RUN_URL",

@@ -37,6 +37,15 @@ describe("parsing the attributes input", () => {
     );
   });
 
+  it.each(["REPOSITORY", "sha", "REF", "SIGNATURE", "Version"])(
+    "refuses %s, a message attribute the contract sets itself",
+    async (name) => {
+      await expect(parseAttributes(`${name}=forged`)).rejects.toThrow(
+        `attributes: name '${name}' is not allowed: the name is reserved`,
+      );
+    },
+  );
+
   it("refuses a key given twice in KEY=value lines", async () => {
     await expect(parseAttributes("A=1\nA=2")).rejects.toThrow(
       "attributes: 'A' is given twice (expected each name once)",
