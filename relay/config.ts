@@ -85,7 +85,8 @@ export function loadConfig(env: Env): RelayConfig {
       30 * 24 * 3600,
     ),
     concurrency: integer(env, "RELAY_CONCURRENCY", 4, 1, 64),
-    waitTimeSeconds: integer(env, "RELAY_WAIT_SECONDS", 20, 0, 20),
+    // At least 1 s: with 0, an empty queue would be polled in a tight loop.
+    waitTimeSeconds: integer(env, "RELAY_WAIT_SECONDS", 20, 1, 20),
     visibilityTimeoutSeconds: integer(
       env,
       "RELAY_VISIBILITY_TIMEOUT_SECONDS",

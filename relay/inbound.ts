@@ -52,6 +52,8 @@ export interface InboundPolicy {
 
 /** A received SQS message, as far as the checks need it. */
 export interface Received {
+  /** SQS's id for the message: the same for every delivery of it. */
+  messageId: string;
   body: string;
   attributes: ReceivedAttributes;
   sentAt: Date;
@@ -131,9 +133,22 @@ export function checkMessage(
     kind: "accepted",
     message,
     route,
-    eventKey: eventKey(message),
+    eventKey: legacy ? legacyEventKey(message, received) : eventKey(message),
     legacy,
   };
+}
+
+/**
+ * A legacy message names no commit, so two of them with the same body and
+ * version may well be two builds; only its own redeliveries are certainly the
+ * same event. Without a SHA, its key is therefore the message's id, and each
+ * message sent runs once, as the original container ran every message.
+ */
+function legacyEventKey(message: JobMessage, received: Received): string {
+  if (message.sha !== "") {
+    return eventKey(message);
+  }
+  return eventKey({ ...message, ref: `sqs-message:${received.messageId}` });
 }
 
 function ageProblem(

@@ -74,6 +74,7 @@ export class Processor {
 
     const verdict = checkMessage(
       {
+        messageId,
         body: message.Body ?? "",
         attributes: message.MessageAttributes ?? {},
         sentAt: sentAt(message, this.now()),

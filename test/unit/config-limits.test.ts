@@ -41,7 +41,8 @@ describe("loadConfig, for limits and logging", () => {
 
   it.each([
     ["RELAY_CONCURRENCY", "0", "from 1 to 64"],
-    ["RELAY_WAIT_SECONDS", "21", "from 0 to 20"],
+    ["RELAY_WAIT_SECONDS", "21", "from 1 to 20"],
+    ["RELAY_WAIT_SECONDS", "0", "from 1 to 20"],
     ["RELAY_JOB_TIMEOUT_SECONDS", "1.5", "from 1 to 3600"],
     ["RELAY_MAX_MESSAGE_AGE_SECONDS", "-60", "from 60 to 2592000"],
     ["RELAY_HTTP_PORT", "http", "from 0 to 65535"],

@@ -36,7 +36,7 @@ function policy(overrides: Partial<InboundPolicy> = {}): InboundPolicy {
 }
 
 function received(message: JobMessage, secret?: string): Received {
-  return { ...encodeMessage(message, secret), sentAt: NOW };
+  return { messageId: "m-1", ...encodeMessage(message, secret), sentAt: NOW };
 }
 
 function madeAgo(ms: number): JobMessage {
@@ -80,7 +80,12 @@ describe("checkMessage, for contract messages", () => {
 
   it("refuses a body that is not JSON as malformed", () => {
     const result = checkMessage(
-      { body: '{"contract": 1,', attributes: {}, sentAt: NOW },
+      {
+        messageId: "m-1",
+        body: '{"contract": 1,',
+        attributes: {},
+        sentAt: NOW,
+      },
       policy(),
       NOW,
     );
@@ -93,7 +98,7 @@ describe("checkMessage, for contract messages", () => {
     const body = JSON.stringify({ ...jobMessage(), sha: undefined });
 
     const result = checkMessage(
-      { body, attributes: {}, sentAt: NOW },
+      { messageId: "m-1", body, attributes: {}, sentAt: NOW },
       policy(),
       NOW,
     );
@@ -190,6 +195,7 @@ describe("checkMessage, with a signing secret", () => {
 describe("checkMessage, for legacy plain-body messages", () => {
   const legacy = policy({ legacyRepository: "uva-bii/pipeline" });
   const release: Received = {
+    messageId: "m-1",
     body: "release",
     attributes: { VERSION: { DataType: "String", StringValue: "1.2.3" } },
     sentAt: new Date(NOW.getTime() - MINUTE),
@@ -207,6 +213,41 @@ describe("checkMessage, for legacy plain-body messages", () => {
         version: "1.2.3",
         timestamp: release.sentAt.toISOString(),
       },
+    });
+  });
+
+  it("keys them by message id when they name no commit, so each one sent runs once", () => {
+    const key = (r: Received): string | undefined => {
+      const result = checkMessage(r, legacy, NOW);
+      return result.kind === "accepted" ? result.eventKey : undefined;
+    };
+
+    const first = key(release);
+    const again = key({ ...release });
+    const second = key({ ...release, messageId: "m-2" });
+
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(again).toBe(first);
+    expect(second).not.toBe(first);
+  });
+
+  it("keys them by the event when they name a commit", () => {
+    const sha = "a".repeat(40);
+    const withSha = (messageId: string): Received => ({
+      ...release,
+      messageId,
+      attributes: {
+        ...release.attributes,
+        TRAVIS_COMMIT: { DataType: "String", StringValue: sha },
+      },
+    });
+
+    const one = checkMessage(withSha("m-1"), legacy, NOW);
+    const other = checkMessage(withSha("m-2"), legacy, NOW);
+
+    expect(one).toMatchObject({ kind: "accepted" });
+    expect(other).toMatchObject({
+      eventKey: one.kind === "accepted" ? one.eventKey : "none",
     });
   });
 
