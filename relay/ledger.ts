@@ -1,7 +1,7 @@
 /**
- * The submission ledger: one directory per event on the cluster's own
- * filesystem, claimed with `mkdir` (atomic, even on NFS) in the same remote
- * command that submits the job. Every relay replica reaches it through the
+ * The submission ledger: a directory on the cluster's own filesystem with
+ * a file per event, claimed by creating it exclusively (atomic, even on NFS)
+ * in the same remote command that submits the job. Every relay replica reaches it through the
  * SSH session it already has, so a redelivered message, a second relay or a
  * relay killed between sbatch and the SQS delete all find the claim and get
  * the existing job id instead of submitting again.
@@ -41,8 +41,13 @@ const PROGRAM = [
   `[ -d "$1" ] || mkdir -p "$1" || { echo "${MARK} cannot create the ledger directory $1" >&2; exit ${String(LEDGER_UNUSABLE)}; }`,
   `if [ -f "$j" ]; then IFS= read -r id < "$j"; echo "${MARK} duplicate $id"; exit 0; fi`,
   // A claim older than the stale limit belongs to an attempt that died
-  // before sbatch answered; it is taken over.
-  'if [ -f "$c" ] && [ -n "$(find "$c" -mmin +$(( ($3 + 59) / 60 )) 2>/dev/null)" ]; then rm -f "$c"; fi',
+  // before sbatch answered; it is taken over. Two attempts may both see it
+  // stale, and the later one's rm must not remove the claim the earlier one
+  // has just made: so removal happens under a takeover lock, after looking
+  // again. The lock is held for an instant; one left by a killed shell is
+  // stale after the same limit.
+  'm=$(( ($3 + 59) / 60 )); t="$c.takeover"; stale() { [ -f "$1" ] && [ -n "$(find "$1" -mmin +$m 2>/dev/null)" ]; }',
+  'if stale "$c"; then stale "$t" && rm -f "$t"; if ( set -C; : > "$t" ) 2>/dev/null; then stale "$c" && rm -f "$c"; rm -f "$t"; fi; fi',
   `if ( set -C; : > "$c" ) 2>/dev/null; then :; else echo "${MARK} claimed"; exit 0; fi`,
   'out=$(eval "$4"); rc=$?',
   // sbatch --parsable prints ID or ID;CLUSTER, plain sbatch "Submitted

@@ -1,6 +1,13 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -24,6 +31,13 @@ function run(
       },
     );
   });
+}
+
+/** Leaves a file as an attempt killed `minutes` ago would have. */
+function leftBehind(path: string, minutes: number): void {
+  writeFileSync(path, "");
+  const then = Date.now() / 1000 - minutes * 60;
+  utimesSync(path, then, then);
 }
 
 describe("the submission ledger", () => {
@@ -97,6 +111,38 @@ describe("the submission ledger", () => {
       kind: "ran",
       jobId: "8",
     });
+  });
+
+  it("takes over a claim older than the stale limit and runs", async () => {
+    mkdirSync(dir, { recursive: true });
+    leftBehind(join(dir, `${key}.claim`), 10);
+
+    const result = await run(dir, key, "echo 'Submitted batch job 31'");
+
+    expect(ledgerAnswer(result.stdout)).toEqual({ kind: "ran", jobId: "31" });
+    expect(existsSync(join(dir, `${key}.takeover`))).toBe(false);
+  });
+
+  it("leaves a stale claim alone while another attempt is taking it over", async () => {
+    mkdirSync(dir, { recursive: true });
+    leftBehind(join(dir, `${key}.claim`), 10);
+    leftBehind(join(dir, `${key}.claim.takeover`), 0);
+
+    const result = await run(dir, key, "echo 'Submitted batch job 32'");
+
+    expect(ledgerAnswer(result.stdout)).toEqual({ kind: "claimed-elsewhere" });
+    expect(existsSync(join(dir, `${key}.claim`))).toBe(true);
+  });
+
+  it("removes a takeover lock left by a killed attempt", async () => {
+    mkdirSync(dir, { recursive: true });
+    leftBehind(join(dir, `${key}.claim`), 10);
+    leftBehind(join(dir, `${key}.claim.takeover`), 10);
+
+    const result = await run(dir, key, "echo 'Submitted batch job 33'");
+
+    expect(ledgerAnswer(result.stdout)).toEqual({ kind: "ran", jobId: "33" });
+    expect(existsSync(join(dir, `${key}.claim.takeover`))).toBe(false);
   });
 
   it("cannot be fooled by output that imitates its verdict", async () => {
