@@ -72,7 +72,7 @@ describe("a relay through cluster and queue outages", () => {
     expect(share).toBeLessThan(IDLE_CPU_SHARE);
     expect(jobs.count()).toBe(sent);
     expect(relay.events("cluster_available").length).toBeGreaterThan(0);
-  });
+  }, 180_000);
 
   it("waits out slurmctld going away, then submits what arrived meanwhile", async () => {
     await stopSlurmctld();
@@ -84,7 +84,7 @@ describe("a relay through cluster and queue outages", () => {
 
     expect(share).toBeLessThan(IDLE_CPU_SHARE);
     expect(jobs.count()).toBe(sent);
-  });
+  }, 180_000);
 
   it("waits out a frozen queue server, then takes up the work again", async () => {
     const failuresBefore = relay.events("receive_failed").length;
