@@ -49,6 +49,11 @@ export class Consumer {
     this.deps = deps;
   }
 
+  /** Whether stop() was called. */
+  get draining(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
   /** Messages being worked on now. */
   get inFlightCount(): number {
     return this.inFlight.size;
@@ -113,7 +118,7 @@ export class Consumer {
 
   // A method, so the check is read afresh after each await.
   private stopped(): boolean {
-    return this.stopping.signal.aborted;
+    return this.draining;
   }
 
   /** Stops receiving; run() resolves when in-flight work finishes. */

@@ -30,6 +30,8 @@ export interface LoopState {
   inFlightCount: number;
   /** Receiving is paused until the cluster answers: alive, not ready. */
   waitingForCluster: boolean;
+  /** A stop was asked for: the work in hand finishes, no more is taken. */
+  draining: boolean;
 }
 
 /** An SSH session the readiness probe checks and, when down, opens. */
@@ -117,6 +119,9 @@ export class Probes {
       problems.push(
         "the cluster cannot take work: receiving waits until it answers",
       );
+    }
+    if (this.sources.loop.draining) {
+      problems.push("shutting down: finishing the work in hand, taking none");
     }
 
     const sessions = this.sources.sessions();

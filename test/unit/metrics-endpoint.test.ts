@@ -23,6 +23,7 @@ function probesFor(overrides: Partial<ProbeSources> = {}): {
     pollFailing: false,
     inFlightCount: 0,
     waitingForCluster: false,
+    draining: false,
   };
   const probes = new Probes({
     loop,
@@ -133,6 +134,17 @@ describe("the readiness probe", () => {
     });
   });
 
+  it("is not ready once a shutdown has begun, while still alive", async () => {
+    const { probes, loop } = probesFor();
+    loop.draining = true;
+
+    expect(probes.live()).toEqual({ ok: true, problems: [] });
+    await expect(probes.ready()).resolves.toEqual({
+      ok: false,
+      problems: ["shutting down: finishing the work in hand, taking none"],
+    });
+  });
+
   it("opens an SSH session that is not up, and is ready once it connects", async () => {
     const session = fakeSession(true);
     const { probes } = probesFor({ sessions: () => [session] });
@@ -162,6 +174,7 @@ describe("the HTTP endpoint", () => {
     pollFailing: false,
     inFlightCount: 0,
     waitingForCluster: false,
+    draining: false,
   };
 
   beforeAll(async () => {
