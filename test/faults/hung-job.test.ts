@@ -1,14 +1,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 
 import { waitForEmptyQueue } from "../support/burst.js";
 import { queueDepth, sendJob } from "../support/publish.js";
 import { installJobFiles, relayEnv, runRelay } from "../support/relay-env.js";
 import { RelayProcess } from "../support/relay-process.js";
 import { processAlive, waitFor } from "../support/sshd.js";
-import { createQueue, deleteQueue, sqsClient } from "../support/stack.js";
+import {
+  createQueueWithDeadLetter,
+  deleteQueue,
+  sqsClient,
+} from "../support/stack.js";
 
 describe("a job script that hangs", () => {
   let client: SQSClient;
@@ -17,19 +21,11 @@ describe("a job script that hangs", () => {
 
   beforeAll(async () => {
     client = sqsClient();
-    deadLetterUrl = await createQueue(client, "fault-hung-dlq");
-    const arn = await client.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: deadLetterUrl,
-        AttributeNames: ["QueueArn"],
-      }),
-    );
-    queueUrl = await createQueue(client, "fault-hung", {
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: arn.Attributes?.QueueArn,
-        maxReceiveCount: 1,
-      }),
-    });
+    ({ queueUrl, deadLetterUrl } = await createQueueWithDeadLetter(
+      client,
+      "fault-hung",
+      1,
+    ));
   });
 
   afterAll(async () => {

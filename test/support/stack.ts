@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   CreateQueueCommand,
   DeleteQueueCommand,
+  GetQueueAttributesCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { Client, type ConnectConfig } from "ssh2";
@@ -96,6 +97,28 @@ export async function createQueue(
     throw new Error(`CreateQueue ${name} returned no QueueUrl`);
   }
   return result.QueueUrl;
+}
+
+/** A queue whose redrive policy names a dead-letter queue of its own. */
+export async function createQueueWithDeadLetter(
+  client: SQSClient,
+  prefix: string,
+  maxReceiveCount: number,
+): Promise<{ queueUrl: string; deadLetterUrl: string }> {
+  const deadLetterUrl = await createQueue(client, `${prefix}-dlq`);
+  const arn = await client.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: deadLetterUrl,
+      AttributeNames: ["QueueArn"],
+    }),
+  );
+  const queueUrl = await createQueue(client, prefix, {
+    RedrivePolicy: JSON.stringify({
+      deadLetterTargetArn: arn.Attributes?.QueueArn,
+      maxReceiveCount,
+    }),
+  });
+  return { queueUrl, deadLetterUrl };
 }
 
 /** Deletes a test queue, ignoring one that is already gone. */
