@@ -126,3 +126,24 @@ env -0 > "env-$SLURM_JOB_ID"
 `,
   });
 }
+
+/**
+ * A submit script that, after sbatch answers, leaves a marker named for
+ * the message (submitted-MESSAGE_ID) and lingers, so a test can act between
+ * the submission and the relay's delete. Returns its folder.
+ */
+export function installLingeringSubmitScript(
+  jobName: string,
+  lingerSeconds: number,
+): string {
+  return installJobFiles({
+    "job.slurm": "#!/bin/bash\ntrue\n",
+    "submit.sh": `#!/bin/bash
+set -euo pipefail
+cd "$(dirname "$0")"
+sbatch --job-name=${jobName} --output=/dev/null job.slurm
+touch "submitted-$BII_MESSAGE_ID"
+sleep ${String(lingerSeconds)}
+`,
+  });
+}
