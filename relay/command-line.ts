@@ -140,7 +140,16 @@ async function runOnce(
   logger: Logger,
 ): Promise<number> {
   await discoverDeadLetterQueue(relay, logger);
-  const count = await relay.consumer.runOnce();
+  let count: number;
+  try {
+    count = await relay.consumer.runOnce();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `bii-relay: could not receive from ${config.queueUrl}: ${reason}\n`,
+    );
+    return 1;
+  }
   logger.info(
     { event: "cycle_done", messages: count },
     `processed ${count} message(s)`,

@@ -95,4 +95,22 @@ describe("the relay running a script that calls sbatch", () => {
     const depth = await queueDepth(client, queueUrl);
     expect(depth.visible + depth.inFlight).toBe(1);
   });
+
+  it("exits 1 from once, naming the queue, when the queue cannot be reached", async () => {
+    const run = await runRelay(
+      ["once"],
+      relayEnv(queueUrl, {
+        RIVANNA_SCRIPT: join(dir, "submit.sh"),
+        // Nothing listens on the discard port.
+        AWS_ENDPOINT_URL_SQS: "http://127.0.0.1:9",
+      }),
+    );
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      `bii-relay: could not receive from ${queueUrl}: `,
+    );
+    expect(run.stderr).toMatch(/ECONNREFUSED/);
+    expect(run.logs.some((l) => l.event === "message_received")).toBe(false);
+  });
 });
