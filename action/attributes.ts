@@ -1,4 +1,7 @@
-import { customNameProblem } from "../protocol/message.js";
+import {
+  customNameProblem,
+  MAX_ATTRIBUTE_VALUE_BYTES,
+} from "../protocol/message.js";
 import { InputError } from "./input-error.js";
 
 // A KEY=value line: a key without ':' or spaces, then '='. A YAML line such
@@ -91,6 +94,14 @@ function checkAttribute(
     throw new InputError(
       "attributes",
       `'${name}' is given twice (expected each name once)`,
+    );
+  }
+
+  const bytes = Buffer.byteLength(value);
+  if (bytes > MAX_ATTRIBUTE_VALUE_BYTES) {
+    throw new InputError(
+      "attributes",
+      `the value of '${name}' is ${bytes} bytes (expected at most ${MAX_ATTRIBUTE_VALUE_BYTES}: it reaches the job as one environment variable)`,
     );
   }
 

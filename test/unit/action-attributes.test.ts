@@ -46,6 +46,17 @@ describe("parsing the attributes input", () => {
     },
   );
 
+  it("refuses a value over 64 KiB, naming the key and the limit", async () => {
+    await expect(
+      parseAttributes(`NOTES=${"x".repeat(64 * 1024 + 1)}`),
+    ).rejects.toThrow(
+      "attributes: the value of 'NOTES' is 65537 bytes (expected at most 65536",
+    );
+    await expect(
+      parseAttributes(`NOTES=${"x".repeat(64 * 1024)}`),
+    ).resolves.toHaveProperty("NOTES");
+  });
+
   it("refuses a key given twice in KEY=value lines", async () => {
     await expect(parseAttributes("A=1\nA=2")).rejects.toThrow(
       "attributes: 'A' is given twice (expected each name once)",
