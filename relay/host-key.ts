@@ -129,3 +129,23 @@ export function hostKeyProblem(
     ? `${policy.source} has no entry for ${name} (host key presented: ${presented}); add one, or pin the fingerprint`
     : `host key ${presented} of ${host}:${port} does not match ${policy.source}: the key changed or the host is not the one expected`;
 }
+
+/** Adds the fingerprints the policy expects to a host-key refusal. */
+export function withExpected(
+  problem: string,
+  policy: HostKeyPolicy,
+  host: string,
+  port: number,
+): string {
+  if (policy.kind === "fingerprint") {
+    return problem;
+  }
+
+  const name = hostLookupName(host, port);
+  const expected = policy.entries
+    .filter((e) => !e.revoked && entryMatches(e, name))
+    .map((e) => fingerprint(e.key));
+  return expected.length === 0
+    ? problem
+    : `${problem} (expected ${expected.join(" or ")})`;
+}

@@ -4,16 +4,22 @@
  * multiplexes them); a dropped connection is opened again by the next
  * command. The host key is always verified: there is no accept-any mode.
  */
-import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
+import { Client, type ConnectConfig } from "ssh2";
 
+import { ChannelRun, type RunResult } from "./channel-run.js";
+import { ChannelSlots } from "./channel-slots.js";
 import {
-  entryMatches,
   fingerprint,
   hostKeyProblem,
-  hostLookupName,
+  withExpected,
   type HostKeyPolicy,
 } from "./host-key.js";
-import { SshError, type SshErrorKind } from "./ssh-error.js";
+import { SessionErrors } from "./session-errors.js";
+import type { SshError } from "./ssh-error.js";
+import { systemTimers, type Timers } from "./timers.js";
+
+export { MAX_OUTPUT_BYTES, type RunResult } from "./channel-run.js";
+export type { Timers } from "./timers.js";
 
 /**
  * Where a session stands: "idle" has no connection (none yet, or it was
@@ -27,12 +33,6 @@ export interface SessionLogger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
-}
-
-/** The timers a session uses; tests pass fakes so that nothing sleeps. */
-export interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 /** How to reach and authenticate to one cluster account. */
@@ -80,38 +80,11 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** How a command ended. */
-export interface RunResult {
-  /** The exit status, or null when a signal ended the command. */
-  exitCode: number | null;
-  /** The signal that ended the command (`SIGKILL`, ...), or null. */
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  /**
-   * The deadline passed (or the caller aborted) and the command was killed.
-   * A command whose own exit status arrived meanwhile is not timed out.
-   */
-  timedOut: boolean;
-  /** Output beyond {@link MAX_OUTPUT_BYTES} per stream was dropped. */
-  truncated: boolean;
-}
-
-/** The most of each of stdout and stderr that run() keeps. */
-export const MAX_OUTPUT_BYTES = 1024 * 1024;
-
 // How long to wait for the server to confirm a killed channel closed before
 // giving up on it: a connection that has gone quiet may never confirm.
 const CLOSE_GRACE_MS = 5000;
 
 const LONGEST_DEADLINE_MS = 7 * 24 * 3600 * 1000;
-
-const systemTimers: Timers = {
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => {
-    clearTimeout(handle as NodeJS.Timeout);
-  },
-};
 
 const silentLogger: SessionLogger = {
   debug: () => undefined,
@@ -143,6 +116,7 @@ export class SshSession {
   private readonly logger: SessionLogger;
   private readonly timers: Timers;
   private readonly slots: ChannelSlots;
+  private readonly errors: SessionErrors;
   private link: Link | undefined;
   private pending: Promise<Link> | undefined;
   private closed = false;
@@ -155,6 +129,7 @@ export class SshSession {
     this.logger = options.logger ?? silentLogger;
     this.timers = options.timers ?? systemTimers;
     this.slots = new ChannelSlots(options.maxChannels ?? 8);
+    this.errors = new SessionErrors(this.target);
   }
 
   /** Where the session stands. */
@@ -252,7 +227,9 @@ export class SshSession {
 
   private ensureLink(): Promise<Link> {
     if (this.closed) {
-      return Promise.reject(this.error("closed", "the session is closed"));
+      return Promise.reject(
+        this.errors.make("closed", "the session is closed"),
+      );
     }
     if (this.link !== undefined) {
       return Promise.resolve(this.link);
@@ -269,10 +246,13 @@ export class SshSession {
   private async adopt(link: Link): Promise<Link> {
     if (this.closed) {
       await this.endLink(link);
-      throw this.error("closed", "the session was closed while connecting");
+      throw this.errors.make(
+        "closed",
+        "the session was closed while connecting",
+      );
     }
     if (!link.open) {
-      throw this.lostError(link, false);
+      throw this.errors.lost(link, false);
     }
 
     this.link = link;
@@ -335,7 +315,7 @@ export class SshSession {
         client.setNoDelay(true);
       } catch (error) {
         settled = true;
-        reject(this.configError(error));
+        reject(this.errors.config(error));
       }
     });
   }
@@ -414,16 +394,14 @@ export class SshSession {
     stop: Stop,
   ): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-      const run = new ChannelRun(this.timers, (channel) => {
-        kill(channel);
-      });
+      const run = new ChannelRun(this.timers, CLOSE_GRACE_MS);
       run.onDone = (outcome) => {
         if (outcome.kind === "result") {
           resolve(outcome.result);
         } else if (outcome.kind === "refused") {
-          reject(this.execError(outcome.error, link, outcome.requested));
+          reject(this.errors.exec(outcome.error, link, outcome.requested));
         } else {
-          reject(this.unfinishedError(link));
+          reject(this.errors.unfinished(link, this.closed));
         }
       };
       stop.signal.addEventListener("abort", () => {
@@ -479,9 +457,11 @@ export class SshSession {
 
   private untilStopped<T>(work: Promise<T>, stop: Stop): Promise<T> {
     const stopped = () =>
-      this.error("deadline", `${stop.reason()} before the command started`, {
-        retryable: true,
-      });
+      this.errors.make(
+        "deadline",
+        `${stop.reason()} before the command started`,
+        { retryable: true },
+      );
     if (stop.signal.aborted) {
       return Promise.reject(stopped());
     }
@@ -501,312 +481,22 @@ export class SshSession {
     error: Error & { level?: string },
     refusal: string | undefined,
   ): SshError {
+    const failure = this.errors.connect(error, refusal);
     if (refusal !== undefined) {
       this.logger.error(
         { event: "ssh_host_key_refused", detail: refusal },
         `refused the host key of ${this.target}`,
       );
-      return this.error("host-key", `host key refused: ${refusal}`);
-    }
-    if (error.level === "client-authentication") {
-      return this.error(
-        "auth",
-        "the server refused the private key (is its public key in the account's authorized_keys?)",
-        { cause: error },
+    } else if (failure.retryable) {
+      // A failure that may pass is a warning: the caller backs off and tries
+      // again.
+      this.logger.warn(
+        { event: "ssh_connect_failed", error: error.message },
+        `could not connect to ${this.target}`,
       );
     }
-    if (error.level === "handshake") {
-      return this.error(
-        "connect",
-        `the SSH handshake failed: ${error.message}`,
-        {
-          cause: error,
-        },
-      );
-    }
-
-    this.logger.warn(
-      { event: "ssh_connect_failed", error: error.message },
-      `could not connect to ${this.target}`,
-    );
-    return this.error("connect", `could not connect: ${error.message}`, {
-      retryable: true,
-      cause: error,
-    });
+    return failure;
   }
-
-  private configError(error: unknown): SshError {
-    // ssh2 throws here for a key it cannot parse or decrypt; its message
-    // describes the problem without quoting the key.
-    const reason = toError(error).message;
-    return this.error("config", `the private key cannot be used: ${reason}`, {
-      cause: error,
-    });
-  }
-
-  private execError(
-    error: Error & { reason?: unknown },
-    link: Link,
-    requested: boolean,
-  ): SshError {
-    // A channel open failure (it has a reason code) or a request never sent
-    // ran nothing; otherwise the exec request may have reached the server
-    // before the connection went.
-    if (!link.open) {
-      return this.lostError(link, requested && error.reason === undefined);
-    }
-    const what =
-      error.reason === undefined
-        ? `the server would not start the command: ${error.message}`
-        : `the server refused to open a channel (${error.message}); it may allow fewer sessions per connection than maxChannels`;
-    return this.error("channel", what, { retryable: true, cause: error });
-  }
-
-  private unfinishedError(link: Link): SshError {
-    if (this.closed) {
-      return this.error(
-        "closed",
-        "the session was closed while the command ran",
-        {
-          retryable: true,
-          mayHaveRun: true,
-        },
-      );
-    }
-    if (!link.open) {
-      return this.lostError(link, true);
-    }
-    return this.error(
-      "channel",
-      "the channel closed before the command reported its exit status",
-      { retryable: true, mayHaveRun: true },
-    );
-  }
-
-  private lostError(link: Link, mayHaveRun: boolean): SshError {
-    const why = link.lostWith === undefined ? "" : `: ${link.lostWith.message}`;
-    return this.error("connection-lost", `the connection dropped${why}`, {
-      retryable: true,
-      mayHaveRun,
-      cause: link.lostWith,
-    });
-  }
-
-  private error(
-    kind: SshErrorKind,
-    what: string,
-    extra: { retryable?: boolean; mayHaveRun?: boolean; cause?: unknown } = {},
-  ): SshError {
-    return new SshError(what, {
-      kind,
-      target: this.target,
-      retryable: extra.retryable ?? false,
-      ...(extra.mayHaveRun === undefined
-        ? {}
-        : { mayHaveRun: extra.mayHaveRun }),
-      ...(extra.cause === undefined ? {} : { cause: extra.cause }),
-    });
-  }
-}
-
-/** How one channel ended. */
-type ChannelOutcome =
-  | { kind: "result"; result: RunResult }
-  | {
-      kind: "refused";
-      error: Error & { reason?: unknown };
-      /** Whether the exec request was sent before it failed. */
-      requested: boolean;
-    }
-  | { kind: "lost" };
-
-/**
- * One command on one channel: collects its output and exit status, and
- * kills it when stopped, even if the stop comes before the channel opens.
- */
-class ChannelRun {
-  onDone: (outcome: ChannelOutcome) => void = () => undefined;
-
-  private readonly timers: Timers;
-  private readonly killChannel: (channel: ClientChannel) => void;
-  private readonly stdout = new CappedOutput();
-  private readonly stderr = new CappedOutput();
-  private channel: ClientChannel | undefined;
-  private exit: { code: number | null; signal: string | null } | undefined;
-  private stopped = false;
-  private done = false;
-  private graceTimer: unknown;
-
-  constructor(timers: Timers, kill: (channel: ClientChannel) => void) {
-    this.timers = timers;
-    this.killChannel = kill;
-  }
-
-  started(channel: ClientChannel, stdin: Buffer): void {
-    this.channel = channel;
-    channel.on("data", (chunk: Buffer) => {
-      this.stdout.push(chunk);
-    });
-    channel.stderr.on("data", (chunk: Buffer) => {
-      this.stderr.push(chunk);
-    });
-    channel.on("exit", (code: number | null, signal?: string) => {
-      this.exit = { code, signal: signal ?? null };
-    });
-    channel.on("close", () => {
-      this.finish();
-    });
-    // A write racing the channel's close can fail; the close that follows
-    // settles the run, so the error itself needs no handling.
-    channel.on("error", () => undefined);
-
-    channel.write(stdin);
-    // Stopped while the server was starting it: kill it now, even if the
-    // run has already given up waiting for it.
-    if (this.stopped) {
-      this.killChannel(channel);
-    }
-  }
-
-  refused(error: Error, requested: boolean): void {
-    this.settle({ kind: "refused", error, requested });
-  }
-
-  stop(): void {
-    if (this.stopped || this.done) {
-      return;
-    }
-    this.stopped = true;
-
-    if (this.channel !== undefined) {
-      this.killChannel(this.channel);
-    }
-    // The server may never confirm: the connection can go quiet, or hang
-    // before it answers the exec request. The run ends regardless.
-    this.graceTimer = this.timers.setTimeout(() => {
-      this.finish();
-    }, CLOSE_GRACE_MS);
-  }
-
-  private finish(): void {
-    // A command that reported a normal exit status finished on its own, even
-    // if the deadline passed while that status was on its way.
-    const exitedNormally = this.exit !== undefined && this.exit.code !== null;
-    if (this.exit === undefined && !this.stopped) {
-      this.settle({ kind: "lost" });
-      return;
-    }
-
-    this.settle({
-      kind: "result",
-      result: {
-        exitCode: this.exit?.code ?? null,
-        signal: this.exit?.signal ?? null,
-        stdout: this.stdout.text(),
-        stderr: this.stderr.text(),
-        timedOut: this.stopped && !exitedNormally,
-        truncated: this.stdout.truncated || this.stderr.truncated,
-      },
-    });
-  }
-
-  private settle(outcome: ChannelOutcome): void {
-    if (this.done) {
-      return;
-    }
-    this.done = true;
-    this.timers.clearTimeout(this.graceTimer);
-    this.onDone(outcome);
-  }
-}
-
-/** A stream's output up to {@link MAX_OUTPUT_BYTES}; the rest is dropped. */
-class CappedOutput {
-  truncated = false;
-
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-
-  push(chunk: Buffer): void {
-    const room = MAX_OUTPUT_BYTES - this.size;
-    if (chunk.length > room) {
-      this.truncated = true;
-    }
-
-    const kept = chunk.subarray(0, Math.max(room, 0));
-    this.chunks.push(kept);
-    this.size += kept.length;
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks).toString("utf8");
-  }
-}
-
-/**
- * A first-come, first-served limit on the channels open at once, so that a
- * burst of commands does not exceed the server's MaxSessions.
- */
-class ChannelSlots {
-  private free: number;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(size: number) {
-    if (!Number.isInteger(size) || size < 1) {
-      throw new Error(
-        `maxChannels ${size} is not allowed (expected a whole number of at least 1)`,
-      );
-    }
-    this.free = size;
-  }
-
-  /**
-   * Waits for a free channel; the returned function gives it back. A wait
-   * that is aborted leaves the queue, so its slot goes to the next caller.
-   */
-  acquire(signal: AbortSignal): Promise<() => void> {
-    return new Promise((resolve, reject) => {
-      const grant = () => {
-        signal.removeEventListener("abort", leave);
-        let released = false;
-        resolve(() => {
-          if (!released) {
-            released = true;
-            this.release();
-          }
-        });
-      };
-      const leave = () => {
-        this.waiting.splice(this.waiting.indexOf(grant), 1);
-        reject(new Error("stopped while waiting for a channel"));
-      };
-
-      if (this.free > 0) {
-        this.free -= 1;
-        grant();
-      } else {
-        this.waiting.push(grant);
-        signal.addEventListener("abort", leave, { once: true });
-      }
-    });
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next === undefined) {
-      this.free += 1;
-    } else {
-      next();
-    }
-  }
-}
-
-/** Kills a command with its whole process group, then closes the channel. */
-function kill(channel: ClientChannel): void {
-  // OpenSSH delivers a signal request with killpg() to the session's process
-  // group, so the command's children die with it.
-  channel.signal("KILL");
-  channel.close();
 }
 
 function checkDeadline(deadlineMs: number): void {
@@ -819,26 +509,6 @@ function checkDeadline(deadlineMs: number): void {
       `deadlineMs ${deadlineMs} is not allowed (expected milliseconds from the call, more than 0 and at most ${LONGEST_DEADLINE_MS})`,
     );
   }
-}
-
-/** Adds the fingerprints the policy expects to a host-key refusal. */
-function withExpected(
-  problem: string,
-  policy: HostKeyPolicy,
-  host: string,
-  port: number,
-): string {
-  if (policy.kind === "fingerprint") {
-    return problem;
-  }
-
-  const name = hostLookupName(host, port);
-  const expected = policy.entries
-    .filter((e) => !e.revoked && entryMatches(e, name))
-    .map((e) => fingerprint(e.key));
-  return expected.length === 0
-    ? problem
-    : `${problem} (expected ${expected.join(" or ")})`;
 }
 
 function toError(value: unknown): Error {
