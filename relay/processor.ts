@@ -162,7 +162,12 @@ export class Processor {
       // Not a failure: look again once the holder has finished or its claim
       // has gone stale, rather than spend receives toward the dead-letter
       // queue meanwhile.
-      await this.setVisibility(message, log, this.deps.jobTimeoutSeconds + 120);
+      await this.setVisibility(
+        message,
+        log,
+        this.deps.jobTimeoutSeconds + 120,
+        "recheck",
+      );
     } else if (outcome.kind === "failed") {
       log.error(
         {
@@ -295,29 +300,50 @@ export class Processor {
     const base = this.deps.retryDelaySeconds * 1000;
     const delay =
       backoffMs(attempt, base, 12 * 3600 * 1000, this.deps.random) / 1000;
-    await this.setVisibility(message, log, delay, attempt);
+    await this.setVisibility(message, log, delay, "retry");
   }
 
   private async setVisibility(
     message: Message,
     log: Logger,
     seconds: number,
-    attempt = receiveCount(message),
+    why: keyof typeof DELAY_LOG,
   ): Promise<void> {
+    const keys = DELAY_LOG[why];
+    const delay = Math.round(seconds);
     try {
       await this.deps.queue.setVisibility(message.ReceiptHandle ?? "", seconds);
       log.info(
-        { event: "retry_scheduled", attempt, delay_s: Math.round(seconds) },
-        `retry in ${Math.round(seconds)} s`,
+        {
+          event: keys.scheduled,
+          attempt: receiveCount(message),
+          delay_s: delay,
+        },
+        `${keys.text} in ${delay} s`,
       );
     } catch (error) {
       log.warn(
-        { event: "retry_schedule_failed", err: error },
-        "could not set the retry delay; the message returns after its visibility timeout",
+        { event: keys.failed, err: error },
+        `could not set when to ${keys.text}; the message returns after its visibility timeout`,
       );
     }
   }
 }
+
+// A delay after a failure and a wait for another attempt's claim are
+// counted apart by whoever reads the logs, so each has its own keys.
+const DELAY_LOG = {
+  retry: {
+    scheduled: "retry_scheduled",
+    failed: "retry_schedule_failed",
+    text: "retry",
+  },
+  recheck: {
+    scheduled: "recheck_scheduled",
+    failed: "recheck_schedule_failed",
+    text: "check again",
+  },
+} as const;
 
 function receiveCount(message: Message): number {
   return Number(message.Attributes?.ApproximateReceiveCount ?? "1");
