@@ -5,6 +5,8 @@
  */
 import { createHash, createHmac } from "node:crypto";
 
+import type { ServerHostKeyAlgorithm } from "ssh2";
+
 import { globMatches } from "./glob.js";
 
 /** One usable line of a known_hosts file. */
@@ -128,6 +130,45 @@ export function hostKeyProblem(
   return entries.length === 0
     ? `${policy.source} has no entry for ${name} (host key presented: ${presented}); add one, or pin the fingerprint`
     : `host key ${presented} of ${host}:${port} does not match ${policy.source}: the key changed or the host is not the one expected`;
+}
+
+// The signature algorithms each known_hosts key type can be verified with,
+// in the order ssh2 prefers them.
+const ALGORITHMS_BY_KEY_TYPE: Record<string, ServerHostKeyAlgorithm[]> = {
+  "ssh-ed25519": ["ssh-ed25519"],
+  "ecdsa-sha2-nistp256": ["ecdsa-sha2-nistp256"],
+  "ecdsa-sha2-nistp384": ["ecdsa-sha2-nistp384"],
+  "ecdsa-sha2-nistp521": ["ecdsa-sha2-nistp521"],
+  "ssh-rsa": ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
+};
+
+/**
+ * The host-key algorithms to offer the server: those of the key types
+ * known_hosts lists for the host, as OpenSSH's client does. Otherwise a
+ * server with several host keys may present one known_hosts does not list
+ * (an ed25519 key beside the listed RSA one) and be refused.
+ * @returns undefined to keep ssh2's defaults: a pinned fingerprint names no
+ *   type, and a host with no usable entry is refused whatever it presents
+ */
+export function hostKeyAlgorithms(
+  policy: HostKeyPolicy,
+  host: string,
+  port: number,
+): ServerHostKeyAlgorithm[] | undefined {
+  if (policy.kind === "fingerprint") {
+    return undefined;
+  }
+
+  const name = hostLookupName(host, port);
+  const types = new Set(
+    policy.entries
+      .filter((e) => !e.revoked && entryMatches(e, name))
+      .map((e) => e.keyType),
+  );
+  const algorithms = Object.entries(ALGORITHMS_BY_KEY_TYPE)
+    .filter(([type]) => types.has(type))
+    .flatMap(([, names]) => names);
+  return algorithms.length === 0 ? undefined : algorithms;
 }
 
 /** Adds the fingerprints the policy expects to a host-key refusal. */

@@ -10,6 +10,7 @@ import { ChannelRun, type RunResult } from "./channel-run.js";
 import { ChannelSlots } from "./channel-slots.js";
 import {
   fingerprint,
+  hostKeyAlgorithms,
   hostKeyProblem,
   withExpected,
   type HostKeyPolicy,
@@ -334,6 +335,10 @@ export class SshSession {
     };
     if (o.passphrase !== undefined) {
       config.passphrase = o.passphrase;
+    }
+    const serverHostKey = hostKeyAlgorithms(o.hostKey, o.host, o.port);
+    if (serverHostKey !== undefined) {
+      config.algorithms = { serverHostKey };
     }
     return config;
   }

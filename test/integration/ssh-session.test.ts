@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 import { fingerprint } from "../../relay/host-key.js";
@@ -143,6 +145,57 @@ describe("connecting to the cluster's sshd", () => {
     await Promise.all([1, 2, 3, 4, 5].map(() => session.connect()));
 
     expect(session.connectCount).toBe(1);
+  });
+});
+
+describe("a server with host keys of several types", () => {
+  const dir = mkdtempSync(join(tmpdir(), "bii-relay-host-keys-"));
+  const rsaKey = join(dir, "host_rsa_key");
+  let sshd: TestSshd;
+  let rsa: { line: string; fingerprint: string };
+
+  beforeAll(async () => {
+    execFileSync("ssh-keygen", ["-q", "-t", "rsa", "-N", "", "-f", rsaKey]);
+    const [type = "", base64 = ""] = readFileSync(`${rsaKey}.pub`, "utf8")
+      .trim()
+      .split(" ");
+    rsa = {
+      line: `${type} ${base64}`,
+      fingerprint: fingerprint(Buffer.from(base64, "base64")),
+    };
+    // The stack's ed25519 key, which ssh2 prefers, and this RSA key.
+    sshd = await TestSshd.start("host-key-types", [rsaKey]);
+  });
+
+  afterAll(async () => {
+    await sshd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("asks for the type known_hosts lists, so an RSA entry is enough", async () => {
+    const knownHosts = join(dir, "known_hosts");
+    writeFileSync(knownHosts, `[127.0.0.1]:${sshd.port} ${rsa.line}\n`);
+    const session = stackSession({
+      port: sshd.port,
+      hostKey: knownHostsPolicy(knownHosts),
+    });
+
+    await session.connect();
+    await session.close();
+
+    expect(session.hostFingerprint).toBe(rsa.fingerprint);
+  });
+
+  it("still takes the ed25519 key when known_hosts lists that one", async () => {
+    const session = stackSession({
+      port: sshd.port,
+      hostKey: knownHostsPolicy(sshd.knownHostsPath),
+    });
+
+    await session.connect();
+    await session.close();
+
+    expect(session.hostFingerprint).toBe(stackHostKey);
   });
 });
 

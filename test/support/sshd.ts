@@ -26,18 +26,27 @@ export class TestSshd {
   readonly knownHostsPath: string;
   readonly logPath: string;
   private readonly pidFile: string;
+  private readonly extraHostKeys: string[];
 
-  private constructor(name: string, port: number) {
+  private constructor(name: string, port: number, extraHostKeys: string[]) {
     const dir = stack().stateDir;
+    this.extraHostKeys = extraHostKeys;
     this.port = port;
     this.knownHostsPath = join(dir, `known_hosts-${name}-${port}`);
     this.logPath = join(dir, `sshd-${name}-${port}.log`);
     this.pidFile = join(dir, `sshd-${name}-${port}.pid`);
   }
 
-  /** Starts an sshd on a free loopback port. */
-  static async start(name: string): Promise<TestSshd> {
-    const sshd = new TestSshd(name, await freePort());
+  /**
+   * Starts an sshd on a free loopback port. Its known_hosts file lists the
+   * stack's host key only, whatever `extraHostKeys` (private key files) it
+   * also presents.
+   */
+  static async start(
+    name: string,
+    extraHostKeys: string[] = [],
+  ): Promise<TestSshd> {
+    const sshd = new TestSshd(name, await freePort(), extraHostKeys);
     const [type = "", key = ""] = readFileSync(
       join(stack().stateDir, "ssh", "host_key.pub"),
       "utf8",
@@ -75,6 +84,7 @@ export class TestSshd {
       `Port=${this.port}`,
       "-o",
       `PidFile=${this.pidFile}`,
+      ...this.extraHostKeys.flatMap((key) => ["-o", `HostKey=${key}`]),
       "-E",
       this.logPath,
     ]);

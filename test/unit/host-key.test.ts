@@ -6,6 +6,7 @@ import { join } from "node:path";
 
 import {
   fingerprint,
+  hostKeyAlgorithms,
   hostKeyProblem,
   parseKnownHosts,
   type HostKeyPolicy,
@@ -205,5 +206,47 @@ describe("hostKeyProblem, with a pinned fingerprint", () => {
     expect(hostKeyProblem(policy, "login.example.org", 22, OTHER)).toBe(
       `host key ${fingerprint(OTHER)} of login.example.org:22 does not match the pinned fingerprint ${fingerprint(KEY)}`,
     );
+  });
+});
+
+describe("hostKeyAlgorithms", () => {
+  it("offers only the algorithms of the key types listed for the host", () => {
+    const policy = knownHosts(
+      `login.example.org ssh-rsa ${key.base64}`,
+      `login.example.org ecdsa-sha2-nistp256 ${key.base64}`,
+      `other.example.org ssh-ed25519 ${key.base64}`,
+    );
+
+    expect(hostKeyAlgorithms(policy, "login.example.org", 22)).toEqual([
+      "ecdsa-sha2-nistp256",
+      "rsa-sha2-512",
+      "rsa-sha2-256",
+      "ssh-rsa",
+    ]);
+  });
+
+  it("leaves out revoked keys and keys for other ports", () => {
+    const policy = knownHosts(
+      `@revoked login.example.org ssh-rsa ${key.base64}`,
+      `[login.example.org]:2222 ecdsa-sha2-nistp384 ${key.base64}`,
+      `login.example.org ssh-ed25519 ${key.base64}`,
+    );
+
+    expect(hostKeyAlgorithms(policy, "login.example.org", 22)).toEqual([
+      "ssh-ed25519",
+    ]);
+  });
+
+  it("keeps the defaults for a pinned fingerprint or a host with no entry", () => {
+    const pinned: HostKeyPolicy = {
+      kind: "fingerprint",
+      fingerprint: fingerprint(KEY),
+    };
+    const elsewhere = knownHosts(`other.example.org ssh-ed25519 ${key.base64}`);
+
+    expect(hostKeyAlgorithms(pinned, "login.example.org", 22)).toBeUndefined();
+    expect(
+      hostKeyAlgorithms(elsewhere, "login.example.org", 22),
+    ).toBeUndefined();
   });
 });
