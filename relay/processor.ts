@@ -160,8 +160,9 @@ export class Processor {
         "another attempt holds this event; checking again later",
       );
       // Not a failure: look again once the holder has finished or its claim
-      // has gone stale, rather than spend receives toward the dead-letter
-      // queue meanwhile.
+      // has gone stale (the job timeout plus a minute), rather than after
+      // the retry back-off, whose short first delays would spend receives
+      // toward the dead-letter queue meanwhile.
       await this.setVisibility(
         message,
         log,
