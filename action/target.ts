@@ -29,20 +29,27 @@ export function resolveTarget(
   env: NodeJS.ProcessEnv,
 ): QueueTarget {
   const { queue } = settings;
-  const region =
-    settings.region ??
-    queue.region ??
-    nonEmpty(env.AWS_REGION) ??
-    nonEmpty(env.AWS_DEFAULT_REGION);
-  if (region === undefined) {
+  const candidates: [string, string | undefined][] = [
+    ["aws-region", settings.region],
+    ["queue-url", queue.region],
+    ["AWS_REGION", nonEmpty(env.AWS_REGION)],
+    ["AWS_DEFAULT_REGION", nonEmpty(env.AWS_DEFAULT_REGION)],
+  ];
+  const found = candidates.find(
+    (c): c is [string, string] => c[1] !== undefined,
+  );
+  if (found === undefined) {
     throw new InputError(
       "aws-region",
       `is needed: the queue URL '${queue.url}' names no region and neither AWS_REGION nor AWS_DEFAULT_REGION is set (expected a region such as us-east-1)`,
     );
   }
+  const [source, region] = found;
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    // Named after where the value came from, which may be the runner's
+    // environment rather than an input.
     throw new InputError(
-      "aws-region",
+      source,
       `'${region}' is not an AWS region (expected a name such as us-east-1)`,
     );
   }

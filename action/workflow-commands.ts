@@ -59,8 +59,19 @@ export function error(message: string): void {
 
 /** Makes the runner replace `secret` with *** in every later log line. */
 export function setSecret(secret: string): void {
-  if (secret !== "") {
-    command("add-mask", secret);
+  if (secret === "") {
+    return;
+  }
+
+  command("add-mask", secret);
+  // The runner masks log lines one at a time, and older runners register a
+  // multi-line value only whole, which then matches no line: each line is
+  // masked too.
+  const lines = secret.split(/[\r\n]+/).filter((line) => line !== "");
+  if (lines.length > 1) {
+    lines.forEach((line) => {
+      command("add-mask", line);
+    });
   }
 }
 

@@ -62,6 +62,27 @@ describe("the action's message signature", () => {
     await drainQueue(client, queueUrl);
   });
 
+  it("masks each line of a multi-line secret as well as the whole", async () => {
+    const lines = ["first-line-of-the-secret", "second-line-of-the-secret"];
+    const run = await runAction(
+      {
+        ...localQueueInputs(queueUrl),
+        "signing-secret": lines.join("\n"),
+      },
+      push,
+    );
+
+    expect(run.code).toBe(0);
+    expect(annotations(run.stdout, "add-mask")).toEqual([
+      lines.join("\n"),
+      ...lines,
+    ]);
+    for (const line of lines) {
+      expect(run.stdout.split(line)).toHaveLength(3);
+    }
+    await drainQueue(client, queueUrl);
+  });
+
   it("sends no signature without a secret", async () => {
     const run = await runAction(localQueueInputs(queueUrl), push);
 

@@ -125,6 +125,17 @@ describe("working out where to send", () => {
     });
   });
 
+  it("names AWS_REGION, not the input, when its value is not a region", async () => {
+    await expect(
+      target(
+        { "queue-url": "http://127.0.0.1:9324/000000000000/builds" },
+        { AWS_REGION: "US East" },
+      ),
+    ).rejects.toThrow(
+      "AWS_REGION: 'US East' is not an AWS region (expected a name such as us-east-1)",
+    );
+  });
+
   it("asks for aws-region when nothing names one", async () => {
     await expect(
       target({ "queue-url": "http://127.0.0.1:9324/000000000000/builds" }),
