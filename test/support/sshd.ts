@@ -88,7 +88,19 @@ export class TestSshd {
       "-E",
       this.logPath,
     ]);
-    await waitFor(() => portOpen(this.port), `sshd on port ${this.port}`);
+    let probePort: number | undefined;
+    await waitFor(async () => {
+      probePort = await probe(this.port);
+      return probePort !== undefined;
+    }, `sshd on port ${this.port}`);
+    // The probe is logged by a child of sshd a moment later ("Connection
+    // closed by" or "reset by"); waiting for that last line lets a test count
+    // every later connection as its own.
+    const probeEnd = new RegExp(`by 127\\.0\\.0\\.1 port ${probePort}\\b`);
+    await waitFor(
+      () => probeEnd.test(this.log()),
+      `sshd on port ${this.port} to log its readiness probe`,
+    );
   }
 
   /**
@@ -200,15 +212,21 @@ function freePort(): Promise<number> {
   });
 }
 
-function portOpen(port: number): Promise<boolean> {
+async function portOpen(port: number): Promise<boolean> {
+  return (await probe(port)) !== undefined;
+}
+
+/** Connects and closes at once; the connection's local port, if it opened. */
+function probe(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1");
     socket.once("connect", () => {
+      const localPort = socket.localPort;
       socket.destroy();
-      resolve(true);
+      resolve(localPort);
     });
     socket.once("error", () => {
-      resolve(false);
+      resolve(undefined);
     });
   });
 }
