@@ -293,9 +293,13 @@ down() {
   if command -v scancel >/dev/null && pid_alive "$state/slurmctld.pid"; then
     scancel -u "$TEST_USER" 2>/dev/null || true
   fi
-  local d
+  local d f
   for d in slurmd slurmctld munged sshd sqs; do
     stop_pid "$state/$d.pid"
+  done
+  # Tests start sshds of their own; one whose test failed may be left.
+  for f in "$state"/sshd-*.pid; do
+    [ -e "$f" ] && stop_pid "$f"
   done
   rm -f "$state/stack.json"
   log "down"

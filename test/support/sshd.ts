@@ -57,7 +57,12 @@ export class TestSshd {
     );
     rmSync(sshd.logPath, { force: true });
 
-    await sshd.resume();
+    // A test whose setup fails never calls stop(), so the sshd is stopped
+    // here rather than left listening.
+    await sshd.resume().catch(async (error: unknown) => {
+      await sshd.stop();
+      throw error;
+    });
     return sshd;
   }
 
