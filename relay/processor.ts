@@ -200,8 +200,9 @@ export class Processor {
       const ran = await this.deps.pool
         .session(request.route.target)
         .run(command, stdin, {
-          // Past the remote timeout and its KILL grace: the channel is
-          // closed only if the cluster side did not stop the command itself.
+          // Counted from the exec request, past the remote timeout and its
+          // KILL grace: the channel is closed only if the cluster side did
+          // not stop the command itself.
           deadlineMs: (timeout + 15) * 1000,
         });
       result = interpretResult(ran);

@@ -73,8 +73,10 @@ export interface SshSessionOptions {
 /** Limits for one command. */
 export interface RunOptions {
   /**
-   * How long run() may take from the call, in milliseconds, connecting
-   * included. When it passes, the command is killed on the cluster.
+   * In milliseconds: how long run() may wait for a channel and the
+   * connection, and then, counted afresh from the exec request, how long
+   * the command may run. When the wait's share passes, nothing has started;
+   * when the command's passes, it is killed on the cluster.
    */
   deadlineMs: number;
   /** Aborting kills the command like the deadline does. */
@@ -105,6 +107,8 @@ interface Link {
 interface Stop {
   signal: AbortSignal;
   reason(): string;
+  /** Starts the deadline again from now. */
+  restart(): void;
   dispose(): void;
 }
 
@@ -202,6 +206,10 @@ export class SshSession {
       try {
         // Connect only now: the connection may have dropped while we waited.
         const link = await this.untilStopped(this.ensureLink(), stop);
+        // The command gets its whole deadline, however long the wait was:
+        // a kill sent early could land after sbatch but before the ledger
+        // records the job (the cluster's own `timeout` must act first).
+        stop.restart();
         return await this.execute(link, command, stdin, stop);
       } finally {
         release();
@@ -439,9 +447,10 @@ export class SshSession {
       controller.abort();
     };
 
-    const timer = this.timers.setTimeout(() => {
+    const expire = () => {
       abort(`the deadline of ${options.deadlineMs} ms passed`);
-    }, options.deadlineMs);
+    };
+    let timer = this.timers.setTimeout(expire, options.deadlineMs);
     const onAbort = () => {
       abort("the caller aborted");
     };
@@ -453,6 +462,10 @@ export class SshSession {
     return {
       signal: controller.signal,
       reason: () => why,
+      restart: () => {
+        this.timers.clearTimeout(timer);
+        timer = this.timers.setTimeout(expire, options.deadlineMs);
+      },
       dispose: () => {
         this.timers.clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);

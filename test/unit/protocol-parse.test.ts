@@ -48,6 +48,34 @@ describe("parseMessage", () => {
     ]);
   });
 
+  it.each([
+    "GIT_CONFIG_KEY_0",
+    "GIT_SSH_COMMAND",
+    "git_dir",
+    "OMPI_MCA_plm_rsh_agent",
+    "APPTAINERENV_LD_PRELOAD",
+    "SINGULARITYENV_PATH",
+    "PYTHONBREAKPOINT",
+    "LESSOPEN",
+    "GCONV_PATH",
+    "LMOD_SYSTEM_NAME",
+    "R_PROFILE_USER",
+  ])(
+    "refuses the attribute name %s, which can make a program on the cluster run code",
+    (name) => {
+      const body = JSON.stringify({
+        ...jobMessage(),
+        attributes: { [name]: "touch /tmp/owned" },
+      });
+
+      expect(problemsOf(body)).toEqual([
+        expect.stringMatching(
+          new RegExp(`^attribute name "${name}" is not allowed: .*reserved`),
+        ),
+      ]);
+    },
+  );
+
   it("refuses a contract version it does not know", () => {
     const body = JSON.stringify({ ...jobMessage(), contract: 2 });
 

@@ -446,6 +446,32 @@ describe("channels", () => {
     }
   });
 
+  it("gives a command its whole deadline from its start, however long it waited for a channel", async () => {
+    const single = newSession(server, { maxChannels: 1, timers });
+    const first = nextExec(server);
+
+    try {
+      const holding = single.run("hold", stdin, { deadlineMs: 60_000 });
+      const held = await first;
+      const second = nextExec(server);
+      const waiting = single.run("wait", stdin, { deadlineMs: 1000 });
+      timers.advance(900);
+      held.exit(0);
+      held.end();
+      await holding;
+      await second;
+
+      timers.advance(900);
+      expect(server.signals).toEqual([]);
+      timers.advance(100);
+
+      await expect(waiting).resolves.toMatchObject({ timedOut: true });
+      expect(server.signals).toEqual(["KILL"]);
+    } finally {
+      await single.close();
+    }
+  });
+
   it.each([0, 1.5])("refuses maxChannels %s", (maxChannels) => {
     expect(() => newSession(server, { maxChannels })).toThrow(
       `maxChannels ${maxChannels} is not allowed`,
