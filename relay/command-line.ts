@@ -214,7 +214,7 @@ async function discoverDeadLetterQueue(
   } catch (error) {
     logger.warn(
       { event: "redrive_policy_unreadable", err: error },
-      "could not read the queue's redrive policy; refused messages will be deleted after logging",
+      "could not read the queue's redrive policy; it is read again before a refused message is set aside",
     );
   }
 }

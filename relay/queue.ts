@@ -55,6 +55,9 @@ export class RelayQueue {
   readonly url: string;
   private readonly client: SQSClient;
   private deadLetterUrl: string | undefined;
+  // Whether the redrive policy has been read; until it has, a refused
+  // message cannot be known to have no dead-letter queue to go to.
+  private redriveRead = false;
   /** Receives after which SQS moves a message to the dead-letter queue. */
   maxReceiveCount: number | undefined;
 
@@ -131,6 +134,7 @@ export class RelayQueue {
     );
     const policy = result.Attributes?.RedrivePolicy;
     if (policy === undefined) {
+      this.redriveRead = true;
       return undefined;
     }
 
@@ -145,6 +149,7 @@ export class RelayQueue {
         : Number(redrive.maxReceiveCount);
     this.deadLetterUrl =
       arn === undefined ? undefined : urlForArn(this.url, arn);
+    this.redriveRead = true;
     return this.deadLetterUrl;
   }
 
@@ -152,9 +157,15 @@ export class RelayQueue {
    * Sets a refused message aside: a copy goes to the dead-letter queue, with
    * the reason as an attribute, before the original is deleted. Without a
    * dead-letter queue the message is only deleted; the caller logs it.
+   * A redrive policy not read yet (SQS failed at start) is read first.
    * @returns whether a copy was kept
+   * @throws when the policy or the copy fails: the message is then left
+   *   for its visibility timeout, never deleted without its copy
    */
   async setAside(message: Message, reason: string): Promise<boolean> {
+    if (!this.redriveRead) {
+      await this.discoverDeadLetterQueue();
+    }
     const kept = this.deadLetterUrl !== undefined;
     if (this.deadLetterUrl !== undefined) {
       await this.client.send(
