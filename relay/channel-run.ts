@@ -19,11 +19,17 @@ export interface RunResult {
    * A command whose own exit status arrived meanwhile is not timed out.
    */
   timedOut: boolean;
-  /** Output beyond {@link MAX_OUTPUT_BYTES} per stream was dropped. */
+  /**
+   * A stream was longer than {@link MAX_OUTPUT_BYTES}, and its start was
+   * dropped.
+   */
   truncated: boolean;
 }
 
-/** The most of each of stdout and stderr that a run keeps. */
+/**
+ * The most of each of stdout and stderr that a run keeps: the last bytes,
+ * since the ledger's answer and sbatch's words come at the end.
+ */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 /** How one channel ended. */
@@ -145,7 +151,7 @@ export class ChannelRun {
   }
 }
 
-/** A stream's output up to {@link MAX_OUTPUT_BYTES}; the rest is dropped. */
+/** The last {@link MAX_OUTPUT_BYTES} of a stream; the start is dropped. */
 class CappedOutput {
   truncated = false;
 
@@ -153,14 +159,21 @@ class CappedOutput {
   private size = 0;
 
   push(chunk: Buffer): void {
-    const room = MAX_OUTPUT_BYTES - this.size;
-    if (chunk.length > room) {
-      this.truncated = true;
-    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
 
-    const kept = chunk.subarray(0, Math.max(room, 0));
-    this.chunks.push(kept);
-    this.size += kept.length;
+    while (this.size > MAX_OUTPUT_BYTES) {
+      this.truncated = true;
+      const first = this.chunks[0] ?? Buffer.alloc(0);
+      const excess = this.size - MAX_OUTPUT_BYTES;
+      if (first.length <= excess) {
+        this.chunks.shift();
+        this.size -= first.length;
+      } else {
+        this.chunks[0] = first.subarray(excess);
+        this.size -= excess;
+      }
+    }
   }
 
   text(): string {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 
 import {
+  installJobFiles,
   installSubmitScript,
   relayEnv,
   runRelay,
@@ -74,6 +75,38 @@ describe("the relay running a script that calls sbatch", () => {
       BII_MESSAGE_ID: messageId,
     });
     expect(readFileSync(join(dir, `arg1-${messageId}`), "utf8")).toBe("2.0.1");
+    await expect(queueDepth(client, queueUrl)).resolves.toEqual({
+      visible: 0,
+      inFlight: 0,
+    });
+  });
+
+  it("reads the job id after a script that prints more than the relay keeps", async () => {
+    const chatty = installJobFiles({
+      "submit.sh": `#!/bin/bash
+set -euo pipefail
+cd "$(dirname "$0")"
+head -c 2097152 /dev/zero | tr '\\0' x
+echo
+sbatch --job-name=relay-chatty --output=/dev/null --wrap true
+`,
+    });
+    const messageId = await sendJob(client, queueUrl, {}, secret);
+
+    const run = await runRelay(
+      ["once"],
+      relayEnv(queueUrl, {
+        RIVANNA_SCRIPT: join(chatty, "submit.sh"),
+        SIGNING_SECRET: secret,
+      }),
+    );
+
+    expect(run.code).toBe(0);
+    const submitted = run.logs.find((l) => l.event === "job_submitted");
+    expect(submitted).toMatchObject({ message_id: messageId });
+    await expect(waitForJob(String(submitted?.job_id))).resolves.toBe(
+      "COMPLETED",
+    );
     await expect(queueDepth(client, queueUrl)).resolves.toEqual({
       visible: 0,
       inFlight: 0,

@@ -307,9 +307,12 @@ describe("a command's input and output", () => {
     expect(sawEnd).toBe(false);
   });
 
-  it("keeps 1 MiB of each stream and says it dropped the rest", async () => {
+  it("keeps the last 1 MiB of each stream and says it dropped the start", async () => {
     server.onExec = (stream) => {
-      stream.write(Buffer.alloc(MAX_OUTPUT_BYTES + 5000, "o"));
+      // The start goes; the end, where the ledger answers, stays.
+      stream.write(Buffer.alloc(5000, "h"));
+      stream.write(Buffer.alloc(MAX_OUTPUT_BYTES - 4, "o"));
+      stream.write("END\n");
       stream.stderr.write(Buffer.alloc(MAX_OUTPUT_BYTES + 5000, "e"), () => {
         stream.exit(3);
         stream.end();
@@ -323,7 +326,8 @@ describe("a command's input and output", () => {
       MAX_OUTPUT_BYTES,
       MAX_OUTPUT_BYTES,
     ]);
-    expect(result.stdout.replaceAll("o", "")).toBe("");
+    expect(result.stdout.endsWith("oEND\n")).toBe(true);
+    expect(result.stdout.replaceAll("o", "")).toBe("END\n");
     expect(result).toMatchObject({ exitCode: 3, truncated: true });
   });
 
