@@ -49,9 +49,9 @@ export function eventFields(
 }
 
 /**
- * The version an event names: a release's tag, or the tag of a tag push,
- * without a leading `v` before a digit (v1.2.3 gives 1.2.3); empty for a
- * branch push or any other event.
+ * The version an event names: a release's tag, or the tag the run is on (a
+ * tag push, or a manual run started on a tag), without a leading `v` before
+ * a digit (v1.2.3 gives 1.2.3); empty for a run on a branch.
  */
 export function deriveVersion(
   event: string,

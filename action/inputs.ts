@@ -29,9 +29,21 @@ export function readInput(
   env: NodeJS.ProcessEnv,
   name: string,
 ): string | undefined {
-  const key = `INPUT_${name.replaceAll(" ", "_").toUpperCase()}`;
-  const value = env[key]?.trim();
+  const value = readText(env, name)?.trim();
   return value === "" ? undefined : value;
+}
+
+/**
+ * Reads a multi-line input as given, so that YAML indented as a whole keeps
+ * the indentation of its first line.
+ * @returns the value, or undefined when unset or blank
+ */
+export function readText(
+  env: NodeJS.ProcessEnv,
+  name: string,
+): string | undefined {
+  const value = env[`INPUT_${name.replaceAll(" ", "_").toUpperCase()}`];
+  return value === undefined || value.trim() === "" ? undefined : value;
 }
 
 /**
@@ -44,7 +56,7 @@ export async function readInputs(
   env: NodeJS.ProcessEnv,
 ): Promise<ActionInputs> {
   const queue = readQueue(env);
-  const attributes = readInput(env, "attributes");
+  const attributes = readText(env, "attributes");
 
   const inputs: ActionInputs = {
     queue,

@@ -154,24 +154,35 @@ async function exchange(
       ? await import("node:https")
       : await import("node:http");
 
+  // One deadline for the whole exchange: a socket timeout would start only
+  // once connected, and never fire on a server that trickles its answer.
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const unreachable = (error: Error) =>
+    new SendError(
+      `could not reach ${url.origin}: ${deadline.aborted ? `no answer within ${timeoutMs} ms` : error.message}`,
+      { retryable: true },
+      { cause: error },
+    );
+
   return new Promise((resolve, reject) => {
-    const request = send(url, { method: "POST", headers }, (response) => {
-      readAll(response).then(resolve, reject);
-    });
-    request.setTimeout(timeoutMs, () => {
-      request.destroy(new Error(`no answer within ${timeoutMs} ms`));
-    });
+    const request = send(
+      url,
+      { method: "POST", headers, signal: deadline },
+      (response) => {
+        readAll(response).then(resolve, (error: unknown) => {
+          reject(unreachable(toError(error)));
+        });
+      },
+    );
     request.on("error", (error) => {
-      reject(
-        new SendError(
-          `could not reach ${url.origin}: ${error.message}`,
-          { retryable: true },
-          { cause: error },
-        ),
-      );
+      reject(unreachable(error));
     });
     request.end(payload);
   });
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }
 
 async function readAll(response: IncomingMessage): Promise<RawResponse> {

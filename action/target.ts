@@ -45,7 +45,7 @@ export function resolveTarget(
     );
   }
   const [source, region] = found;
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+  if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) {
     // Named after where the value came from, which may be the runner's
     // environment rather than an input.
     throw new InputError(
@@ -63,12 +63,12 @@ export function resolveTarget(
 
 function defaultEndpoint(queue: QueueAddress, region: string): string {
   const url = new URL(queue.url);
-  if (!queue.aws) {
+  if (queue.endpointInUrl) {
     return url.origin;
   }
 
-  const suffix = url.hostname.endsWith(".cn") ? ".cn" : "";
-  return `https://sqs.${region}.amazonaws.com${suffix}`;
+  const domain = /\.amazonaws\.(com\.cn|eu)$/.exec(url.hostname)?.[1] ?? "com";
+  return `https://sqs.${region}.amazonaws.${domain}`;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -12,6 +12,11 @@ export interface QueueAddress {
   fifo: boolean;
   /** Whether the URL points at AWS rather than another SQS-compatible server. */
   aws: boolean;
+  /**
+   * Whether the URL's host is itself the API endpoint to call (a VPC
+   * endpoint, a FIPS host), rather than the region's standard one.
+   */
+  endpointInUrl: boolean;
 }
 
 /** A queue URL that is not one. */
@@ -31,10 +36,19 @@ export class QueueUrlError extends Error {
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 const FIFO_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 const ACCOUNT = /^[0-9]{12}$/;
-const STANDARD_HOST =
-  /^sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
-const LEGACY_HOST = /^(?:([a-z]{2}(?:-[a-z]+)+-\d+)\.)?queue\.amazonaws\.com$/;
-const ANY_REGION_HOST = /^sqs\.([a-z]{2}(?:-[a-z]+)+-\d+)\./;
+// A region: us-east-1, cn-north-1, us-gov-west-1, eusc-de-east-1, ...
+const REGION = "[a-z]{2,4}(?:-[a-z]+)+-\\d+";
+const AWS_DOMAIN = /\.amazonaws\.(?:com|com\.cn|eu)$/;
+const STANDARD_HOST = new RegExp(
+  `^sqs\\.(${REGION})\\.amazonaws\\.(?:com|com\\.cn|eu)$`,
+);
+const LEGACY_HOST = new RegExp(`^(?:(${REGION})\\.)?queue\\.amazonaws\\.com$`);
+// Hosts that are endpoints of their own: an interface VPC endpoint's DNS
+// name, and the FIPS endpoint.
+const OWN_ENDPOINT_HOST = new RegExp(
+  `^(?:vpce-[a-z0-9-]+\\.sqs\\.(${REGION})\\.vpce|sqs-fips\\.(${REGION}))\\.amazonaws\\.(?:com|com\\.cn)$`,
+);
+const ANY_REGION_HOST = new RegExp(`^sqs\\.(${REGION})\\.`);
 
 /**
  * Parses a queue URL in the standard, legacy or custom-endpoint form. The
@@ -86,14 +100,13 @@ export function parseQueueUrl(input: string): QueueAddress {
 function host(
   parsed: URL,
   input: string,
-): { region: string | undefined; aws: boolean } {
+): { region: string | undefined; aws: boolean; endpointInUrl: boolean } {
   const hostname = parsed.hostname.toLowerCase();
-  const aws =
-    hostname.endsWith(".amazonaws.com") ||
-    hostname.endsWith(".amazonaws.com.cn");
+  const aws = AWS_DOMAIN.test(hostname);
 
   if (!aws) {
-    return { region: ANY_REGION_HOST.exec(hostname)?.[1], aws };
+    const region = ANY_REGION_HOST.exec(hostname)?.[1];
+    return { region, aws, endpointInUrl: true };
   }
   if (parsed.protocol !== "https:") {
     throw new QueueUrlError(input, "AWS queue URLs use https");
@@ -101,12 +114,16 @@ function host(
 
   const region = STANDARD_HOST.exec(hostname)?.[1];
   if (region !== undefined) {
-    return { region, aws };
+    return { region, aws, endpointInUrl: false };
   }
   const legacy = LEGACY_HOST.exec(hostname);
   if (legacy !== null) {
     // The bare legacy host is us-east-1.
-    return { region: legacy[1] ?? "us-east-1", aws };
+    return { region: legacy[1] ?? "us-east-1", aws, endpointInUrl: false };
+  }
+  const own = OWN_ENDPOINT_HOST.exec(hostname);
+  if (own !== null) {
+    return { region: own[1] ?? own[2], aws, endpointInUrl: true };
   }
   throw new QueueUrlError(
     input,

@@ -144,7 +144,7 @@ function queueSettings(
     "AWS_DEFAULT_REGION",
   ]);
   const region = address.region ?? fromEnv;
-  if (region === undefined || !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+  if (region === undefined || !/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) {
     throw new ConfigError(
       regionSetting,
       region,

@@ -29,6 +29,7 @@ describe("deriving the version from the event", () => {
     ["push", "refs/tags/vendor-drop", {}, "vendor-drop"],
     ["push", "refs/heads/v1", {}, ""],
     ["workflow_dispatch", "refs/heads/main", {}, ""],
+    ["workflow_dispatch", "refs/tags/v2.0.0", {}, "2.0.0"],
   ])("gives a %s of %s the version '%s'", (event, ref, payload, version) => {
     expect(deriveVersion(event, ref, payload)).toBe(version);
   });

@@ -38,6 +38,25 @@ describe("reading the action's inputs", () => {
     expect(read.delaySeconds).toBeUndefined();
   });
 
+  it("reads attributes given as YAML indented as a whole", async () => {
+    const read = await readInputs(
+      inputs({
+        "queue-url": standard,
+        attributes: "  PARTITION: gpu\n  NODES: 2\n",
+      }),
+    );
+
+    expect(read.attributes).toEqual({ PARTITION: "gpu", NODES: "2" });
+  });
+
+  it("treats blank attributes as none", async () => {
+    const read = await readInputs(
+      inputs({ "queue-url": standard, attributes: " \n  \n" }),
+    );
+
+    expect(read.attributes).toEqual({});
+  });
+
   it("accepts a delay for a standard queue", async () => {
     const read = await readInputs(
       inputs({ "queue-url": standard, "delay-seconds": "900" }),
@@ -92,6 +111,26 @@ describe("working out where to send", () => {
       queueUrl: legacy,
       endpoint: "https://sqs.us-east-1.amazonaws.com",
       region: "us-east-1",
+    });
+  });
+
+  it("sends a VPC endpoint's queue URL to that endpoint", async () => {
+    const vpce =
+      "https://vpce-0a1b2c3d-abcd.sqs.us-east-1.vpce.amazonaws.com/123456789012/builds";
+
+    expect(await target({ "queue-url": vpce })).toEqual({
+      queueUrl: vpce,
+      endpoint: "https://vpce-0a1b2c3d-abcd.sqs.us-east-1.vpce.amazonaws.com",
+      region: "us-east-1",
+    });
+  });
+
+  it("sends a sovereign-cloud queue URL to its own domain", async () => {
+    const eusc = "https://sqs.eusc-de-east-1.amazonaws.eu/123456789012/builds";
+
+    expect(await target({ "queue-url": eusc })).toMatchObject({
+      endpoint: "https://sqs.eusc-de-east-1.amazonaws.eu",
+      region: "eusc-de-east-1",
     });
   });
 

@@ -175,4 +175,32 @@ describe("sending a message over the SQS JSON protocol", () => {
     );
     expect(waits).toHaveLength(2);
   });
+
+  it("gives up on an answer that trickles in past the deadline, however lively the socket", async () => {
+    const trickler = createServer((_request, response) => {
+      response.writeHead(200);
+      const drip = setInterval(() => response.write(" "), 20);
+      response.on("close", () => clearInterval(drip));
+    });
+    trickler.listen(0, "127.0.0.1");
+    await once(trickler, "listening");
+    const { port } = trickler.address() as AddressInfo;
+
+    try {
+      await expect(
+        sendMessage(
+          { ...target, endpoint: `http://127.0.0.1:${port}` },
+          credentials,
+          message,
+          { ...options, timeoutMs: 300 },
+        ),
+      ).rejects.toThrow(
+        `could not reach http://127.0.0.1:${port}: no answer within 300 ms`,
+      );
+      expect(waits).toHaveLength(2);
+    } finally {
+      trickler.closeAllConnections();
+      trickler.close();
+    }
+  });
 });

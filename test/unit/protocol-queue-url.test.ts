@@ -11,6 +11,36 @@ describe("parseQueueUrl", () => {
       name: "jobs",
       fifo: false,
       aws: true,
+      endpointInUrl: false,
+    });
+  });
+
+  it.each([
+    [
+      "https://vpce-0a1b2c3d4e5f-abcd1234.sqs.us-east-1.vpce.amazonaws.com/123456789012/jobs",
+      "us-east-1",
+      true,
+    ],
+    [
+      "https://sqs-fips.us-gov-west-1.amazonaws.com/123456789012/jobs",
+      "us-gov-west-1",
+      true,
+    ],
+    [
+      "https://sqs.cn-north-1.amazonaws.com.cn/123456789012/jobs",
+      "cn-north-1",
+      false,
+    ],
+    [
+      "https://sqs.eusc-de-east-1.amazonaws.eu/123456789012/jobs",
+      "eusc-de-east-1",
+      false,
+    ],
+  ])("takes the region from %s", (url, region, endpointInUrl) => {
+    expect(parseQueueUrl(url)).toMatchObject({
+      region,
+      aws: true,
+      endpointInUrl,
     });
   });
 
