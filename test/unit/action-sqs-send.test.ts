@@ -180,7 +180,9 @@ describe("sending a message over the SQS JSON protocol", () => {
     const trickler = createServer((_request, response) => {
       response.writeHead(200);
       const drip = setInterval(() => response.write(" "), 20);
-      response.on("close", () => clearInterval(drip));
+      response.on("close", () => {
+        clearInterval(drip);
+      });
     });
     trickler.listen(0, "127.0.0.1");
     await once(trickler, "listening");
