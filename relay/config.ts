@@ -68,6 +68,8 @@ const FOURTEEN_DAYS = 14 * 24 * 3600;
 export function loadConfig(env: Env): RelayConfig {
   const queue = queueSettings(env);
   const privateKeyPath = keyPath(env);
+  // At least 1 s: with 0, an empty queue would be polled in a tight loop.
+  const waitTimeSeconds = integer(env, "RELAY_WAIT_SECONDS", 20, 1, 20);
 
   return {
     ...queue,
@@ -85,8 +87,7 @@ export function loadConfig(env: Env): RelayConfig {
       30 * 24 * 3600,
     ),
     concurrency: integer(env, "RELAY_CONCURRENCY", 4, 1, 64),
-    // At least 1 s: with 0, an empty queue would be polled in a tight loop.
-    waitTimeSeconds: integer(env, "RELAY_WAIT_SECONDS", 20, 1, 20),
+    waitTimeSeconds,
     visibilityTimeoutSeconds: integer(
       env,
       "RELAY_VISIBILITY_TIMEOUT_SECONDS",
@@ -96,13 +97,7 @@ export function loadConfig(env: Env): RelayConfig {
     ),
     retryDelaySeconds: integer(env, "RELAY_RETRY_DELAY_SECONDS", 30, 1, 43_200),
     jobTimeoutSeconds: integer(env, "RELAY_JOB_TIMEOUT_SECONDS", 60, 1, 3600),
-    shutdownGraceSeconds: integer(
-      env,
-      "RELAY_SHUTDOWN_GRACE_SECONDS",
-      30,
-      1,
-      3600,
-    ),
+    shutdownGraceSeconds: shutdownGrace(env, waitTimeSeconds),
     ledgerDir: remotePath(
       env.RELAY_LEDGER_DIR || ".bii-relay/submitted",
       "RELAY_LEDGER_DIR",
@@ -325,6 +320,21 @@ function signingSecret(env: Env): string | undefined {
     );
   }
   return secret;
+}
+
+// The drain lets the last long poll end, since one cut short can hide the
+// messages it was handed for their whole visibility timeout: a grace
+// shorter than the wait would cut it.
+function shutdownGrace(env: Env, waitTimeSeconds: number): number {
+  const grace = integer(env, "RELAY_SHUTDOWN_GRACE_SECONDS", 30, 1, 3600);
+  if (grace < waitTimeSeconds) {
+    throw new ConfigError(
+      "RELAY_SHUTDOWN_GRACE_SECONDS",
+      env.RELAY_SHUTDOWN_GRACE_SECONDS,
+      `at least RELAY_WAIT_SECONDS (${waitTimeSeconds}), so that the last long poll can end before the relay exits`,
+    );
+  }
+  return grace;
 }
 
 function integer(

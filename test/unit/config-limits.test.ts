@@ -55,6 +55,30 @@ describe("loadConfig, for limits and logging", () => {
     );
   });
 
+  it("refuses a shutdown grace shorter than the long poll it must let end", () => {
+    const error = thrownBy(() =>
+      loadConfig(
+        files.env({
+          RELAY_WAIT_SECONDS: "20",
+          RELAY_SHUTDOWN_GRACE_SECONDS: "5",
+        }),
+      ),
+    );
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toBe(
+      'RELAY_SHUTDOWN_GRACE_SECONDS "5" is not valid: expected at least RELAY_WAIT_SECONDS (20), so that the last long poll can end before the relay exits',
+    );
+    expect(
+      loadConfig(
+        files.env({
+          RELAY_WAIT_SECONDS: "5",
+          RELAY_SHUTDOWN_GRACE_SECONDS: "5",
+        }),
+      ).shutdownGraceSeconds,
+    ).toBe(5);
+  });
+
   it("refuses a LOG_LEVEL pino does not know", () => {
     const error = thrownBy(() =>
       loadConfig(files.env({ LOG_LEVEL: "verbose" })),
