@@ -15,6 +15,16 @@ export type LogLine = Record<string, unknown>;
 
 const POLL_MS = 50;
 
+// Relays a failed test never stopped. They are killed when the test process
+// exits, and hold nothing that would keep it from exiting, so one failure
+// cannot leave the test run hanging.
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) {
+    child.kill("SIGKILL");
+  }
+});
+
 /** A running relay; always stop() it, in afterAll or finally. */
 export class RelayProcess {
   private readonly child: ChildProcess;
@@ -43,6 +53,11 @@ export class RelayProcess {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    running.add(child);
+    child.once("close", () => running.delete(child));
+    for (const handle of [child, child.stdout, child.stderr]) {
+      (handle as { unref?: () => void } | null)?.unref?.();
+    }
     return new RelayProcess(child);
   }
 
