@@ -13,6 +13,7 @@ import { parseQueueUrl, QueueUrlError } from "../protocol/queue-url.js";
 import { ConfigError, MissingSettingError } from "./config-error.js";
 import { parseKnownHosts, type HostKeyPolicy } from "./host-key.js";
 import {
+  attributeNames,
   clusterHost,
   clusterUser,
   parseRoutes,
@@ -228,6 +229,14 @@ function singleRoute(
     ref: undefined,
     target: { host: defaults.host, port: defaults.port, user: defaults.user },
     action: { kind: "script", script: remotePath(script, "RIVANNA_SCRIPT") },
+    ...(env.ALLOWED_ATTRIBUTES
+      ? {
+          attributes: attributeNames(
+            env.ALLOWED_ATTRIBUTES,
+            "ALLOWED_ATTRIBUTES",
+          ),
+        }
+      : {}),
   };
 }
 

@@ -129,6 +129,10 @@ export function checkMessage(
       message.repository,
     );
   }
+  const unexpected = unexpectedAttribute(message, route);
+  if (unexpected !== undefined) {
+    return refuse("not_allowed", unexpected, message.repository);
+  }
   return {
     kind: "accepted",
     message,
@@ -136,6 +140,23 @@ export function checkMessage(
     eventKey: legacy ? legacyEventKey(message, received) : eventKey(message),
     legacy,
   };
+}
+
+// A route may name the attributes its script expects; anything else a
+// message carries is refused, since no list of dangerous variable names can
+// be complete.
+function unexpectedAttribute(
+  message: JobMessage,
+  route: Route,
+): string | undefined {
+  const allowed = route.attributes;
+  const name = Object.keys(message.attributes).find(
+    (n) => allowed !== undefined && !allowed.includes(n),
+  );
+  if (name === undefined || allowed === undefined) {
+    return undefined;
+  }
+  return `attribute '${name}' is not allowed by route '${route.name}' (expected only ${allowed.length > 0 ? allowed.join(", ") : "none"})`;
 }
 
 /**

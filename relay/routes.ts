@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module";
 
+import { customNameProblem } from "../protocol/message.js";
 import { ConfigError } from "./config-error.js";
 import { globMatches } from "./glob.js";
 
@@ -46,6 +47,11 @@ export interface Route {
   ref: string | undefined;
   target: SshTarget;
   action: ScriptAction | SbatchAction;
+  /**
+   * The custom attributes a message may carry, by exact name; a message
+   * with any other is refused. Unset: any the contract allows.
+   */
+  attributes?: readonly string[];
 }
 
 /** What a message offers to be routed. */
@@ -78,6 +84,7 @@ const KEYS = new Set([
   "user",
   "script",
   "sbatch",
+  "attributes",
 ]);
 const SBATCH_KEYS = new Set([
   "script",
@@ -154,7 +161,38 @@ function parseRoute(
     ref: text(raw, "ref", where, false) || undefined,
     target: target(raw, where, defaults),
     action: action(raw, where),
+    ...(raw.attributes === undefined
+      ? {}
+      : { attributes: attributeNames(raw.attributes, `${where}.attributes`) }),
   };
+}
+
+/**
+ * Checks a list of custom attribute names (or a comma-separated string).
+ * @throws ConfigError naming the bad entry and the rule it breaks
+ */
+export function attributeNames(value: unknown, where: string): string[] {
+  const list = typeof value === "string" ? value.split(",") : value;
+  if (!Array.isArray(list)) {
+    throw new ConfigError(
+      where,
+      value,
+      "a list of custom attribute names ([PARTITION, NODES])",
+    );
+  }
+
+  return (list as unknown[]).map((entry) => {
+    const name = typeof entry === "string" ? entry.trim() : "";
+    const problem = customNameProblem(name);
+    if (problem !== undefined) {
+      throw new ConfigError(
+        where,
+        entry,
+        `custom attribute names a message may carry (${problem})`,
+      );
+    }
+    return name;
+  });
 }
 
 // Loaded when there is a routes file: the relay that has none (the original

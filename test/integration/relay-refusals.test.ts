@@ -32,6 +32,7 @@ describe("messages the relay refuses", () => {
 
   async function refusedBy(
     send: (queueUrl: string) => Promise<unknown>,
+    settings: Record<string, string> = {},
   ): Promise<Record<string, unknown> | undefined> {
     const queueUrl = await createQueue(client, "relay-refusals");
     // TestSshd's own readiness probe is logged as a connection; only what
@@ -46,6 +47,7 @@ describe("messages the relay refuses", () => {
           SSH_KNOWN_HOSTS: sshd.knownHostsPath,
           RIVANNA_SCRIPT: script,
           SIGNING_SECRET: secret,
+          ...settings,
         }),
       );
 
@@ -101,6 +103,25 @@ describe("messages the relay refuses", () => {
     expect(refusal).toMatchObject({
       reason: "not_allowed",
       repository: "someone/else",
+    });
+  });
+
+  it("refuses a signed message carrying an attribute the settings do not allow", async () => {
+    const refusal = await refusedBy(
+      (q) =>
+        sendJob(
+          client,
+          q,
+          { attributes: { PARTITION: "gpu", NODES: "2" } },
+          secret,
+        ),
+      { ALLOWED_ATTRIBUTES: "PARTITION,THREADS" },
+    );
+
+    expect(refusal).toMatchObject({
+      reason: "not_allowed",
+      detail:
+        "attribute 'NODES' is not allowed by route 'default' (expected only PARTITION, THREADS)",
     });
   });
 

@@ -79,6 +79,20 @@ describe("loadConfig, for limits and logging", () => {
     ).toBe(5);
   });
 
+  it("reads ALLOWED_ATTRIBUTES into the default route, refusing a reserved name", () => {
+    const config = loadConfig(
+      files.env({ ALLOWED_ATTRIBUTES: "PARTITION, NODES" }),
+    );
+    const error = thrownBy(() =>
+      loadConfig(files.env({ ALLOWED_ATTRIBUTES: "PARTITION,PATH" })),
+    );
+
+    expect(config.routes[0]?.attributes).toEqual(["PARTITION", "NODES"]);
+    expect(error.message).toMatch(
+      /^ALLOWED_ATTRIBUTES "PATH" is not valid: expected custom attribute names a message may carry \(the name is reserved/,
+    );
+  });
+
   it("refuses a LOG_LEVEL pino does not know", () => {
     const error = thrownBy(() =>
       loadConfig(files.env({ LOG_LEVEL: "verbose" })),

@@ -78,6 +78,26 @@ describe("checkMessage, for contract messages", () => {
     expect(result).toMatchObject({ reason: "not_allowed" });
   });
 
+  it("refuses an attribute its route does not name, and accepts those it does", () => {
+    const limited = { ...route, attributes: ["PARTITION"] };
+    const check = (attributes: Record<string, string>) =>
+      checkMessage(
+        received({ ...madeAgo(MINUTE), attributes }),
+        policy({ routes: [limited] }),
+        NOW,
+      );
+
+    expect(check({ PARTITION: "gpu", NODES: "2" })).toEqual({
+      kind: "refused",
+      reason: "not_allowed",
+      detail:
+        "attribute 'NODES' is not allowed by route 'pipeline' (expected only PARTITION)",
+      repository: "uva-bii/pipeline",
+    });
+    expect(check({ PARTITION: "gpu" })).toMatchObject({ kind: "accepted" });
+    expect(check({})).toMatchObject({ kind: "accepted" });
+  });
+
   it("refuses a body that is not JSON as malformed", () => {
     const result = checkMessage(
       {

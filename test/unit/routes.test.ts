@@ -251,6 +251,26 @@ describe("parseRoutes", () => {
     );
   });
 
+  it("reads the attributes a route allows, and refuses a name no message may carry", () => {
+    const [route] = routesFrom(
+      "routes:",
+      "  - repository: a/b",
+      "    script: run.sh",
+      "    attributes: [PARTITION, NODES]",
+    );
+    const error = errorFrom(
+      "routes:",
+      "  - repository: a/b",
+      "    script: run.sh",
+      "    attributes: [PARTITION, LD_PRELOAD]",
+    );
+
+    expect(route?.attributes).toEqual(["PARTITION", "NODES"]);
+    expect((error as Error).message).toMatch(
+      /^routes\.yaml: routes\[0\]\.attributes "LD_PRELOAD" is not valid: expected custom attribute names a message may carry \(names starting with 'LD_' are reserved\)/,
+    );
+  });
+
   it("refuses a script path that would read as an option", () => {
     const error = errorFrom("routes:", "  - repository: a/b", "    script: -c");
 
