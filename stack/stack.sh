@@ -76,6 +76,15 @@ require_root() {
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
 
 # Waits up to $2 tenths of a second for a TCP listener on 127.0.0.1:$1.
+# A port some other process holds (another checkout's stack, say) would
+# pass wait_port with the wrong server behind it.
+port_free() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && {
+    die "127.0.0.1:$1 is already in use by another process (another checkout's stack? stop it with its 'bash stack/stack.sh down', or set $2)"
+  }
+  return 0
+}
+
 wait_port() {
   local i
   for ((i = 0; i < $2; i++)); do
@@ -116,6 +125,7 @@ setup_user() {
 
 start_sshd() {
   pid_alive "$state/sshd.pid" && return 0
+  port_free "$SSH_PORT" BII_STACK_SSH_PORT
   mkdir -p /run/sshd
   cat >"$state/sshd_config" <<EOF
 $MARK
@@ -227,6 +237,7 @@ start_slurm() {
 
 start_sqs() {
   pid_alive "$state/sqs.pid" && return 0
+  port_free "$SQS_PORT" BII_STACK_SQS_PORT
   [ -x "$node_bin" ] || die "node_modules is missing; run npm ci first"
   nohup "$node_bin" "$root/build/stack/sqs-server.js" --port "$SQS_PORT" \
     >"$state/sqs.log" 2>&1 &
