@@ -170,7 +170,8 @@ async function exchange(
       { method: "POST", headers, signal: deadline },
       (response) => {
         readAll(response).then(resolve, (error: unknown) => {
-          reject(unreachable(toError(error)));
+          // A response stream fails with an Error, as the request does.
+          reject(unreachable(error as Error));
         });
       },
     );
@@ -179,10 +180,6 @@ async function exchange(
     });
     request.end(payload);
   });
-}
-
-function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
 }
 
 async function readAll(response: IncomingMessage): Promise<RawResponse> {

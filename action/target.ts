@@ -1,4 +1,8 @@
-import type { QueueAddress } from "../protocol/queue-url.js";
+import {
+  isAwsRegion,
+  queueEndpoint,
+  type QueueAddress,
+} from "../protocol/queue-url.js";
 import { InputError } from "./input-error.js";
 
 /** Where SendMessage goes and the region it is signed for. */
@@ -45,7 +49,7 @@ export function resolveTarget(
     );
   }
   const [source, region] = found;
-  if (!/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) {
+  if (!isAwsRegion(region)) {
     // Named after where the value came from, which may be the runner's
     // environment rather than an input.
     throw new InputError(
@@ -56,19 +60,9 @@ export function resolveTarget(
 
   return {
     queueUrl: queue.url,
-    endpoint: settings.endpoint ?? defaultEndpoint(queue, region),
+    endpoint: settings.endpoint ?? queueEndpoint(queue, region),
     region,
   };
-}
-
-function defaultEndpoint(queue: QueueAddress, region: string): string {
-  const url = new URL(queue.url);
-  if (queue.endpointInUrl) {
-    return url.origin;
-  }
-
-  const domain = /\.amazonaws\.(com\.cn|eu)$/.exec(url.hostname)?.[1] ?? "com";
-  return `https://sqs.${region}.amazonaws.${domain}`;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

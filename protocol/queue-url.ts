@@ -38,10 +38,10 @@ const FIFO_NAME = /^[A-Za-z0-9_-]{1,75}\.fifo$/;
 const ACCOUNT = /^[0-9]{12}$/;
 // A region: us-east-1, cn-north-1, us-gov-west-1, eusc-de-east-1, ...
 const REGION = "[a-z]{2,4}(?:-[a-z]+)+-\\d+";
-const AWS_DOMAIN = /\.amazonaws\.(?:com|com\.cn|eu)$/;
-const STANDARD_HOST = new RegExp(
-  `^sqs\\.(${REGION})\\.amazonaws\\.(?:com|com\\.cn|eu)$`,
-);
+const REGION_NAME = new RegExp(`^${REGION}$`);
+const DOMAIN = "amazonaws\\.(?:com|com\\.cn|eu)";
+const AWS_DOMAIN = new RegExp(`\\.(${DOMAIN})$`);
+const STANDARD_HOST = new RegExp(`^sqs\\.(${REGION})\\.${DOMAIN}$`);
 const LEGACY_HOST = new RegExp(`^(?:(${REGION})\\.)?queue\\.amazonaws\\.com$`);
 // Hosts that are endpoints of their own: an interface VPC endpoint's DNS
 // name, and the FIPS endpoint.
@@ -49,6 +49,26 @@ const OWN_ENDPOINT_HOST = new RegExp(
   `^(?:vpce-[a-z0-9-]+\\.sqs\\.(${REGION})\\.vpce|sqs-fips\\.(${REGION}))\\.amazonaws\\.(?:com|com\\.cn)$`,
 );
 const ANY_REGION_HOST = new RegExp(`^sqs\\.(${REGION})\\.`);
+
+/** Whether `name` has the form of an AWS region (`us-east-1`, ...). */
+export function isAwsRegion(name: string): boolean {
+  return REGION_NAME.test(name);
+}
+
+/**
+ * The SQS API endpoint for a queue: the URL's own origin for a custom
+ * server, a VPC endpoint or a FIPS host, otherwise the region's standard
+ * endpoint in the URL's AWS partition.
+ */
+export function queueEndpoint(address: QueueAddress, region: string): string {
+  const url = new URL(address.url);
+  if (address.endpointInUrl) {
+    return url.origin;
+  }
+
+  const domain = AWS_DOMAIN.exec(url.hostname)?.[1] ?? "amazonaws.com";
+  return `https://sqs.${region}.${domain}`;
+}
 
 /**
  * Parses a queue URL in the standard, legacy or custom-endpoint form. The

@@ -9,7 +9,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 
-import { parseQueueUrl, QueueUrlError } from "../protocol/queue-url.js";
+import {
+  isAwsRegion,
+  parseQueueUrl,
+  QueueUrlError,
+} from "../protocol/queue-url.js";
 import { ConfigError, MissingSettingError } from "./config-error.js";
 import { parseKnownHosts, type HostKeyPolicy } from "./host-key.js";
 import {
@@ -140,7 +144,7 @@ function queueSettings(
     "AWS_DEFAULT_REGION",
   ]);
   const region = address.region ?? fromEnv;
-  if (region === undefined || !/^[a-z]{2,4}(-[a-z]+)+-\d+$/.test(region)) {
+  if (region === undefined || !isAwsRegion(region)) {
     throw new ConfigError(
       regionSetting,
       region,

@@ -150,13 +150,16 @@ function unexpectedAttribute(
   route: Route,
 ): string | undefined {
   const allowed = route.attributes;
-  const name = Object.keys(message.attributes).find(
-    (n) => allowed !== undefined && !allowed.includes(n),
-  );
-  if (name === undefined || allowed === undefined) {
+  if (allowed === undefined) {
     return undefined;
   }
-  return `attribute '${name}' is not allowed by route '${route.name}' (expected only ${allowed.length > 0 ? allowed.join(", ") : "none"})`;
+
+  const name = Object.keys(message.attributes).find(
+    (n) => !allowed.includes(n),
+  );
+  return name === undefined
+    ? undefined
+    : `attribute '${name}' is not allowed by route '${route.name}' (expected only ${allowed.length > 0 ? allowed.join(", ") : "none"})`;
 }
 
 /**
